@@ -1,0 +1,249 @@
+//! The command line: parse, resolve settings, call the pipeline stage, report.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+use crate::crawl::{self, CrawlSettings};
+use crate::exit::ExitCode;
+use crate::store::Store;
+
+/// Audit a district government website against its 政务公开 indicator table.
+///
+/// The pipeline is crawl → store → extract → assess → report; each stage reads the store the
+/// previous one wrote, so any stage can be rerun alone.
+#[derive(Debug, Parser)]
+#[command(name = "zwgk", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug). `ZWGK_LOG` overrides, e.g. `zwgk=debug`.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl a site politely into the store; rerun the same command to resume or to recrawl.
+    ///
+    /// The first run of a site fetches everything reachable from START_URL. A run that was
+    /// interrupted (Ctrl-C, a crash, kill -9) is continued by running the same command again.
+    /// A later run of a finished site sends conditional requests and reports pages that are
+    /// new, changed, unchanged or removed.
+    Crawl(CrawlArgs),
+    /// Run the whole pipeline on the bundled fixture site, served on 127.0.0.1.
+    Demo(DemoArgs),
+    /// Serve a directory as a site on 127.0.0.1 (the fixture site, or a benchmark site).
+    Serve(ServeArgs),
+    /// Print what a stored crawl run did.
+    Summary(SummaryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// The page to start from, normally the portal's home page.
+    pub start_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Most requests per second to one host; 0 means no limit (only for your own servers).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Stop after this many page requests.
+    #[arg(long)]
+    pub max_pages: Option<u64>,
+    /// Do not follow links deeper than this many hops from the start page.
+    #[arg(long, default_value_t = 50)]
+    pub max_depth: i64,
+    /// Also fetch from this host (repeatable). `host` allows any port, `host:port` one port.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// The User-Agent sent; its first word is the name robots.txt rules are matched against.
+    #[arg(long, default_value_t = crawl::fetch::default_user_agent())]
+    pub user_agent: String,
+    /// Requests in flight to one host at once.
+    #[arg(long, default_value_t = 1)]
+    pub per_host_concurrency: usize,
+    /// Largest body kept, in bytes, after decompression.
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: u64,
+    /// Seconds allowed for one whole request.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Query parameters removed from URLs as session ids (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = crawl::canonical::DEFAULT_SESSION_PARAMS.iter().map(|s| s.to_string()))]
+    pub session_params: Vec<String>,
+    /// Print the summary as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store: a SQLite file path (created if missing) or a `sqlite://` URL.
+    #[arg(long, default_value = "zwgk.db", env = "ZWGK_DB")]
+    pub db: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its store and results.
+    #[arg(long, default_value = "zwgk-demo")]
+    pub out: PathBuf,
+    /// The fixture site to serve (defaults to the bundled `fixtures/site`).
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The directory to serve.
+    pub dir: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The run to describe (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "zwgk=warn",
+        1 => "zwgk=info",
+        _ => "zwgk=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZWGK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs a parsed command and maps the outcome to an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::Failure;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::Failure
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Crawl(args) => run_crawl(args).await,
+        Command::Demo(args) => crate::demo::run_demo(&args.out, args.site.as_deref()).await,
+        Command::Serve(args) => run_serve(args).await,
+        Command::Summary(args) => run_summary(args).await,
+    }
+}
+
+pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
+    let start = Url::parse(&args.start_url).with_context(|| {
+        format!(
+            "`{}` is not a URL; give the full address, e.g. http://www.zhoucun.gov.cn/",
+            args.start_url
+        )
+    })?;
+    anyhow::ensure!(
+        args.rate >= 0.0 && args.rate.is_finite(),
+        "`--rate {}` must be a number of requests per second, 0 or more",
+        args.rate
+    );
+    anyhow::ensure!(
+        args.per_host_concurrency >= 1,
+        "`--per-host-concurrency` must be at least 1"
+    );
+    let mut settings = CrawlSettings::new(start);
+    settings.allow_hosts = args.allow_hosts.clone();
+    settings.max_pages = args.max_pages;
+    settings.pacing.rate = args.rate;
+    settings.traps.max_depth = args.max_depth;
+    settings.http.user_agent = args.user_agent.clone();
+    settings.http.max_body_bytes = args.max_body_bytes;
+    settings.http.total_timeout = Duration::from_secs(args.timeout.max(1));
+    settings.per_host_concurrency = args.per_host_concurrency;
+    settings.session_params = args.session_params.clone();
+    settings.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    Ok(settings)
+}
+
+async fn run_crawl(args: CrawlArgs) -> anyhow::Result<ExitCode> {
+    let settings = crawl_settings(&args)?;
+    let store = Store::open(&args.store.db).await?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let report = crawl::crawl(&settings, &store, shutdown).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::summary::render_text(&report));
+    }
+    store.close().await;
+    Ok(if report.interrupted {
+        ExitCode::Interrupted
+    } else {
+        ExitCode::Success
+    })
+}
+
+async fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(args.dir.is_dir(), "`{}` is not a directory", args.dir.display());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+    println!(
+        "serving {} on http://{}/ (Ctrl-C stops)",
+        args.dir.display(),
+        listener.local_addr()?
+    );
+    axum::serve(listener, crate::serve::site_router(args.dir))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::Success)
+}
+
+async fn run_summary(args: SummaryArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&args.store.db).await?;
+    let run_id = match args.run {
+        Some(id) => id,
+        None => match store.latest_run(None).await? {
+            Some(run) => run.id,
+            None => anyhow::bail!(
+                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
+                args.store.db
+            ),
+        },
+    };
+    let summary = store.run_summary(run_id).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("run {run_id}\n{}", crate::summary::render_counts(&summary));
+    }
+    Ok(ExitCode::Success)
+}

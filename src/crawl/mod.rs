@@ -1,0 +1,611 @@
+//! The crawler: the only module that makes HTTP requests.
+//!
+//! One scheduler owns the queue and every host's politeness state (CRAWLING.md lesson 1): it
+//! claims batches of due URLs from the store's frontier, fetches each host's robots.txt first,
+//! paces requests per host, and hands work to bounded fetch tasks. Tasks report back to the
+//! scheduler and send everything they learned to the store's single writer. Nothing but the
+//! claimed batch lives in memory, so a crawl resumes from the store after a crash.
+
+pub mod canonical;
+pub mod discover;
+pub mod fetch;
+pub mod politeness;
+pub mod robots;
+pub mod scope;
+pub mod sitemap;
+mod task;
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::clock::Clock as _;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::store::{ClaimedUrl, HostUpdate, RunSummary, Store, StoreError, WriteOp, Writer};
+use canonical::Canonicalizer;
+use fetch::{FetchError, HttpSettings};
+use politeness::{HostPacer, MonotonicClock, PacingSettings};
+use robots::RobotsPolicy;
+use scope::{Scope, TrapSettings, Traps, origin_of};
+
+/// Every crawl setting, resolved: defaults, then profile, then command-line flags.
+#[derive(Debug, Clone)]
+pub struct CrawlSettings {
+    pub start_url: Url,
+    pub allow_hosts: Vec<String>,
+    pub max_pages: Option<u64>,
+    pub pacing: PacingSettings,
+    pub traps: TrapSettings,
+    pub http: HttpSettings,
+    /// Requests in flight to one host at once (1 is the polite default, as in Heritrix).
+    pub per_host_concurrency: usize,
+    /// Fetch tasks in flight in all.
+    pub max_in_flight: usize,
+    /// Tries per URL before it is given up (network errors, 5xx, 429/503).
+    pub max_attempts: i64,
+    /// Consecutive failures after which a host is paused for the rest of the run.
+    pub host_failure_limit: u32,
+    pub session_params: Vec<String>,
+    /// A resumed run reuses a robots.txt younger than this.
+    pub robots_max_age: Duration,
+    pub show_progress: bool,
+}
+
+impl CrawlSettings {
+    pub fn new(start_url: Url) -> CrawlSettings {
+        CrawlSettings {
+            start_url,
+            allow_hosts: Vec::new(),
+            max_pages: None,
+            pacing: PacingSettings::default(),
+            traps: TrapSettings::default(),
+            http: HttpSettings::default(),
+            per_host_concurrency: 1,
+            max_in_flight: 32,
+            max_attempts: 4,
+            host_failure_limit: 10,
+            session_params: canonical::DEFAULT_SESSION_PARAMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            robots_max_age: Duration::from_secs(24 * 3600),
+            show_progress: false,
+        }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::json!({
+            "start_url": self.start_url.as_str(),
+            "allow_hosts": self.allow_hosts,
+            "max_pages": self.max_pages,
+            "rate": self.pacing.rate,
+            "max_depth": self.traps.max_depth,
+            "user_agent": self.http.user_agent,
+            "max_body_bytes": self.http.max_body_bytes,
+            "per_host_concurrency": self.per_host_concurrency,
+            "max_attempts": self.max_attempts,
+        })
+        .to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CrawlError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Client(#[from] FetchError),
+    #[error("`{0}` cannot be crawled: the start URL must be http:// or https:// with a host")]
+    StartUrl(String),
+}
+
+/// How a crawl ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlReport {
+    pub run_id: i64,
+    pub resumed: bool,
+    pub interrupted: bool,
+    pub stop_reason: String,
+    pub summary: RunSummary,
+}
+
+/// What a fetch task tells the scheduler about its host once the network part is over.
+#[derive(Debug)]
+enum Event {
+    Robots {
+        origin: String,
+        policy: Option<RobotsPolicy>,
+    },
+    HostDone {
+        origin: String,
+        health: Health,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Health {
+    Good,
+    Failed,
+    Throttled,
+    /// Says nothing about the host (a robots refusal, a body over the cap).
+    Neutral,
+}
+
+enum RobotsState {
+    Unknown,
+    Fetching,
+    Ready(Arc<RobotsPolicy>),
+}
+
+struct Host {
+    pacer: Arc<Mutex<HostPacer<MonotonicClock>>>,
+    robots: RobotsState,
+    robots_failures: u32,
+    queue: VecDeque<ClaimedUrl>,
+    in_flight: usize,
+    consecutive_failures: u32,
+    throttled: i64,
+    paused: Option<String>,
+}
+
+/// Shared by the scheduler and every task.
+struct Context {
+    client: reqwest::Client,
+    settings: CrawlSettings,
+    canonicalizer: Canonicalizer,
+    scope: Scope,
+    traps: Mutex<Traps>,
+    writer: Writer,
+    site_id: i64,
+    run_id: i64,
+    agent: String,
+    clock: MonotonicClock,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+const CLAIM_BATCH: i64 = 256;
+const CLAIM_LOW_WATER: usize = 64;
+const ROBOTS_TRIES: u32 = 3;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Crawls (or resumes crawling) the site of `settings.start_url` into `store`. Stops early,
+/// leaving the run resumable, when `shutdown` completes.
+pub async fn crawl(
+    settings: &CrawlSettings,
+    store: &Store,
+    shutdown: impl Future<Output = ()>,
+) -> Result<CrawlReport, CrawlError> {
+    let canonicalizer = Canonicalizer::new(settings.session_params.clone());
+    let start = canonicalizer
+        .canonicalize(&settings.start_url)
+        .ok_or_else(|| CrawlError::StartUrl(settings.start_url.to_string()))?;
+    let origin = origin_of(&start);
+    let site = store.upsert_site(&origin, start.as_str()).await?;
+    let (run_id, resumed) = match store.unfinished_run(site.id).await? {
+        Some(run) => {
+            store.resume_run(&run).await?;
+            (run.id, true)
+        }
+        None => (
+            store
+                .start_run(site.id, &settings.to_json(), start.as_str(), &origin)
+                .await?,
+            false,
+        ),
+    };
+    tracing::info!(run_id, resumed, %origin, "crawl started");
+    let client = fetch::build_client(&settings.http)?;
+    let writer = store.writer(1024).await?;
+    let (events, event_rx) = mpsc::unbounded_channel();
+    let context = Arc::new(Context {
+        client,
+        settings: settings.clone(),
+        canonicalizer,
+        scope: Scope::new(&start, &settings.allow_hosts),
+        traps: Mutex::new(Traps::new(settings.traps.clone())),
+        writer: writer.clone(),
+        site_id: site.id,
+        run_id,
+        agent: robots::agent_token(&settings.http.user_agent).to_string(),
+        clock: MonotonicClock::default(),
+        events,
+    });
+    let scheduler = Scheduler {
+        context: context.clone(),
+        store: store.clone(),
+        resumed,
+        hosts: HashMap::new(),
+        tasks: JoinSet::new(),
+        dispatched: 0,
+    };
+    let outcome = scheduler.run(event_rx, shutdown).await;
+    drop(context);
+    writer.finish().await?;
+    let (interrupted, stop_reason) = outcome?;
+    let summary = store.run_summary(run_id).await?;
+    if !interrupted {
+        store.finish_run(run_id, &stop_reason, &summary).await?;
+    }
+    Ok(CrawlReport {
+        run_id,
+        resumed,
+        interrupted,
+        stop_reason,
+        summary,
+    })
+}
+
+struct Scheduler {
+    context: Arc<Context>,
+    store: Store,
+    resumed: bool,
+    hosts: HashMap<String, Host>,
+    tasks: JoinSet<()>,
+    dispatched: u64,
+}
+
+impl Scheduler {
+    /// Runs until the frontier is exhausted, the page limit is hit, or shutdown.
+    /// Returns (interrupted, stop reason).
+    async fn run(
+        mut self,
+        mut events: mpsc::UnboundedReceiver<Event>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(bool, String), CrawlError> {
+        let progress = progress_bar(self.context.settings.show_progress);
+        tokio::pin!(shutdown);
+        let mut stopping: Option<String> = None;
+        let mut interrupted = false;
+        let mut claim_needed = true;
+        let mut next_due_ms: Option<i64> = None;
+        loop {
+            let limit_reached = self
+                .context
+                .settings
+                .max_pages
+                .is_some_and(|max| self.dispatched >= max);
+            if limit_reached && stopping.is_none() {
+                stopping = Some("page limit reached".to_string());
+            }
+            if stopping.is_none() && claim_needed && self.buffered() < CLAIM_LOW_WATER {
+                let batch = self
+                    .context
+                    .writer
+                    .claim(self.context.site_id, now_ms(), CLAIM_BATCH)
+                    .await?;
+                next_due_ms = batch.next_due_ms;
+                claim_needed = false;
+                self.distribute(batch.urls).await?;
+            }
+            let mut wake = self.context.clock.now() + Duration::from_secs(1);
+            if stopping.is_none() {
+                wake = wake.min(self.dispatch().await?);
+            }
+            progress.set_message(format!("{} requests, {} in flight", self.dispatched, self.tasks.len()));
+            let idle = self.tasks.is_empty() && self.buffered() == 0;
+            if idle {
+                if stopping.is_some() {
+                    break;
+                }
+                // Everything sent is committed before deciding the frontier is empty.
+                self.context.writer.flush().await?;
+                let batch = self
+                    .context
+                    .writer
+                    .claim(self.context.site_id, now_ms(), CLAIM_BATCH)
+                    .await?;
+                next_due_ms = batch.next_due_ms;
+                if batch.urls.is_empty() {
+                    match next_due_ms {
+                        None => {
+                            stopping = Some("frontier exhausted".to_string());
+                            break;
+                        }
+                        Some(due) => {
+                            let wait = Duration::from_millis(u64::try_from(due - now_ms()).unwrap_or(0));
+                            wake = wake.min(self.context.clock.now() + wait.min(Duration::from_secs(60)));
+                        }
+                    }
+                } else {
+                    self.distribute(batch.urls).await?;
+                    continue;
+                }
+            } else if let Some(due) = next_due_ms
+                && due <= now_ms()
+            {
+                claim_needed = true;
+            }
+            let sleep = tokio::time::sleep_until(self.context.clock.instant_at(wake));
+            tokio::select! {
+                Some(event) = events.recv() => {
+                    self.handle(event).await?;
+                    claim_needed = true;
+                }
+                Some(joined) = self.tasks.join_next(), if !self.tasks.is_empty() => {
+                    claim_needed = true;
+                    if let Err(e) = joined && e.is_panic() {
+                        tracing::error!("a fetch task panicked: {e}");
+                    }
+                }
+                () = sleep => {}
+                () = &mut shutdown, if !interrupted => {
+                    interrupted = true;
+                    stopping = Some("interrupted".to_string());
+                }
+            }
+        }
+        // Let every task finish and drain the events they sent.
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Err(e) = joined
+                && e.is_panic()
+            {
+                tracing::error!("a fetch task panicked: {e}");
+            }
+        }
+        while let Ok(event) = events.try_recv() {
+            self.handle(event).await?;
+        }
+        // URLs claimed but never dispatched go back to the queue for the next run or resume.
+        progress.finish_and_clear();
+        Ok((interrupted, stopping.unwrap_or_default()))
+    }
+
+    /// Puts claimed URLs in their hosts' queues; those of a paused host are held in the store.
+    async fn distribute(&mut self, urls: Vec<ClaimedUrl>) -> Result<(), CrawlError> {
+        let mut held: Vec<(String, String)> = Vec::new();
+        for url in urls {
+            let origin = url.origin.clone();
+            let host = self.host_entry(&origin).await?;
+            match &host.paused {
+                Some(reason) => {
+                    if !held.iter().any(|(o, _)| *o == origin) {
+                        held.push((origin, reason.clone()));
+                    }
+                }
+                None => host.queue.push_back(url),
+            }
+        }
+        for (origin, reason) in held {
+            self.context
+                .writer
+                .send(WriteOp::HoldHost {
+                    site_id: self.context.site_id,
+                    origin,
+                    reason: format!("host paused: {reason}"),
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    fn buffered(&self) -> usize {
+        self.hosts
+            .values()
+            .filter(|h| h.paused.is_none())
+            .map(|h| h.queue.len())
+            .sum()
+    }
+
+    async fn host_entry(&mut self, origin: &str) -> Result<&mut Host, CrawlError> {
+        if !self.hosts.contains_key(origin) {
+            let mut pacer = HostPacer::new(self.context.clock.clone(), self.context.settings.pacing.clone());
+            let mut robots = RobotsState::Unknown;
+            // A resumed run keeps the robots.txt it already read, if it is fresh enough.
+            if self.resumed
+                && let Some(row) = self.store.load_host(origin).await?
+                && let (Some(fetched), Some(body)) = (row.robots_fetched_ms, row.robots_body.as_ref())
+                && now_ms() - fetched
+                    < i64::try_from(self.context.settings.robots_max_age.as_millis()).unwrap_or(i64::MAX)
+            {
+                let status = row.robots_status.and_then(|s| u16::try_from(s).ok());
+                let policy = RobotsPolicy::from_response(status, body.as_bytes(), &self.context.agent);
+                if !policy.is_unavailable() {
+                    pacer.set_crawl_delay(policy.crawl_delay);
+                    robots = RobotsState::Ready(Arc::new(policy));
+                }
+            }
+            self.hosts.insert(
+                origin.to_string(),
+                Host {
+                    pacer: Arc::new(Mutex::new(pacer)),
+                    robots,
+                    robots_failures: 0,
+                    queue: VecDeque::new(),
+                    in_flight: 0,
+                    consecutive_failures: 0,
+                    throttled: 0,
+                    paused: None,
+                },
+            );
+        }
+        Ok(self.hosts.get_mut(origin).expect("inserted above"))
+    }
+
+    /// Starts every request that politeness allows now; returns when to look again.
+    async fn dispatch(&mut self) -> Result<Duration, CrawlError> {
+        let now = self.context.clock.now();
+        let mut wake = now + Duration::from_secs(1);
+        let max_pages = self.context.settings.max_pages;
+        let mut blocked: Vec<(i64, String)> = Vec::new();
+        for (origin, host) in &mut self.hosts {
+            if host.paused.is_some() || host.queue.is_empty() {
+                continue;
+            }
+            while host.in_flight < self.context.settings.per_host_concurrency
+                && self.tasks.len() < self.context.settings.max_in_flight
+                && !max_pages.is_some_and(|max| self.dispatched >= max)
+                && !host.queue.is_empty()
+            {
+                let policy = match &host.robots {
+                    RobotsState::Fetching => break,
+                    RobotsState::Unknown => {
+                        if host.in_flight > 0 {
+                            break;
+                        }
+                        let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
+                        match acquired {
+                            Ok(()) => {
+                                host.robots = RobotsState::Fetching;
+                                host.in_flight += 1;
+                                self.tasks.spawn(task::fetch_robots(
+                                    self.context.clone(),
+                                    origin.clone(),
+                                    host.pacer.clone(),
+                                ));
+                            }
+                            Err(wait) => wake = wake.min(now + wait),
+                        }
+                        break;
+                    }
+                    RobotsState::Ready(policy) => policy.clone(),
+                };
+                let next = host.queue.front().expect("queue is not empty");
+                if !policy.is_allowed(&self.context.agent, &next.url) {
+                    let url = host.queue.pop_front().expect("queue is not empty");
+                    blocked.push((url.id, "disallowed by robots.txt".to_string()));
+                    continue;
+                }
+                let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
+                match acquired {
+                    Ok(()) => {
+                        let url = host.queue.pop_front().expect("queue is not empty");
+                        host.in_flight += 1;
+                        self.dispatched += 1;
+                        self.tasks
+                            .spawn(task::fetch_url(self.context.clone(), url, host.pacer.clone(), policy));
+                    }
+                    Err(wait) => {
+                        wake = wake.min(now + wait);
+                        break;
+                    }
+                }
+            }
+        }
+        for (url_id, reason) in blocked {
+            self.context.writer.send(WriteOp::Block { url_id, reason }).await?;
+        }
+        Ok(wake)
+    }
+
+    async fn handle(&mut self, event: Event) -> Result<(), CrawlError> {
+        match event {
+            Event::Robots { origin, policy } => {
+                let limit = self.context.settings.host_failure_limit;
+                let Some(host) = self.hosts.get_mut(&origin) else {
+                    return Ok(());
+                };
+                host.in_flight = host.in_flight.saturating_sub(1);
+                match policy {
+                    Some(policy) => {
+                        let capped = host
+                            .pacer
+                            .lock()
+                            .expect("pacer lock")
+                            .set_crawl_delay(policy.crawl_delay);
+                        if capped {
+                            tracing::warn!(%origin, "robots.txt Crawl-delay is longer than the cap; the host will be crawled at the cap");
+                        }
+                        host.robots = RobotsState::Ready(Arc::new(policy));
+                        host.robots_failures = 0;
+                    }
+                    None => {
+                        // RFC 9309: unreachable robots.txt means nothing may be fetched; try again later.
+                        host.robots_failures += 1;
+                        host.robots = RobotsState::Unknown;
+                        let jitter = rand::random_range(0.5..1.5);
+                        host.pacer
+                            .lock()
+                            .expect("pacer lock")
+                            .on_failure(host.robots_failures, jitter);
+                        if host.robots_failures >= ROBOTS_TRIES.min(limit.max(1)) {
+                            self.pause(&origin, "robots.txt unavailable (server error or unreachable)")
+                                .await?;
+                        }
+                    }
+                }
+            }
+            Event::HostDone { origin, health } => {
+                let limit = self.context.settings.host_failure_limit;
+                let Some(host) = self.hosts.get_mut(&origin) else {
+                    return Ok(());
+                };
+                host.in_flight = host.in_flight.saturating_sub(1);
+                match health {
+                    Health::Good => {
+                        host.consecutive_failures = 0;
+                        host.pacer.lock().expect("pacer lock").on_success();
+                    }
+                    Health::Failed | Health::Throttled => {
+                        host.consecutive_failures += 1;
+                        if health == Health::Throttled {
+                            host.throttled += 1;
+                        }
+                        let update = WriteOp::Host(HostUpdate {
+                            origin: origin.clone(),
+                            consecutive_failures: i64::from(host.consecutive_failures),
+                            throttled_count: host.throttled,
+                            ..HostUpdate::default()
+                        });
+                        self.context.writer.send(update).await?;
+                        if host.consecutive_failures >= limit {
+                            let reason = format!(
+                                "{} consecutive failures (5xx, timeouts, 429/503)",
+                                host.consecutive_failures
+                            );
+                            self.pause(&origin, &reason).await?;
+                        }
+                    }
+                    Health::Neutral => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn pause(&mut self, origin: &str, reason: &str) -> Result<(), CrawlError> {
+        let Some(host) = self.hosts.get_mut(origin) else {
+            return Ok(());
+        };
+        if host.paused.is_some() {
+            return Ok(());
+        }
+        tracing::warn!(%origin, reason, "host paused");
+        host.paused = Some(reason.to_string());
+        host.queue.clear();
+        let writer = &self.context.writer;
+        writer
+            .send(WriteOp::Host(HostUpdate {
+                origin: origin.to_string(),
+                consecutive_failures: i64::from(host.consecutive_failures),
+                throttled_count: host.throttled,
+                paused_reason: Some(reason.to_string()),
+                ..HostUpdate::default()
+            }))
+            .await?;
+        writer
+            .send(WriteOp::HoldHost {
+                site_id: self.context.site_id,
+                origin: origin.to_string(),
+                reason: format!("host paused: {reason}"),
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+fn progress_bar(show: bool) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

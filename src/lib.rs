@@ -1,0 +1,14 @@
+//! zwgk audits a Chinese district government's website against its 政务公开 indicator table.
+//!
+//! The pipeline is visible in the modules: `crawl` fetches politely into the `store`;
+//! `extract` turns stored bytes into facts; `serve` is the loopback server of the demo and the
+//! tests; `cli` wires the subcommands.
+
+pub mod cli;
+pub mod crawl;
+pub mod demo;
+pub mod exit;
+pub mod extract;
+pub mod serve;
+pub mod store;
+pub mod summary;

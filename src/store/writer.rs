@@ -1,0 +1,414 @@
+//! The single writer: one task owns one connection and applies every crawl write in order,
+//! batching whatever is waiting into one transaction. SQLite allows one writer at a time, so
+//! funnelling writes here avoids "database is locked" and lets a batch commit many pages at once.
+
+use sqlx::pool::PoolConnection;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use super::{ClaimedUrl, StoreError};
+
+/// A link found on a fetched page.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub to_url: String,
+    pub anchor: Option<String>,
+    pub kind: &'static str,
+    pub is_in_scope: bool,
+    pub skipped: Option<String>,
+}
+
+/// An in-scope URL to add to the frontier (ignored when already known).
+#[derive(Debug, Clone)]
+pub struct NewUrl {
+    pub url: String,
+    pub origin: String,
+    pub kind: &'static str,
+    pub depth: i64,
+    pub calendar_steps: i64,
+}
+
+/// Everything one fetch produced, written in one go.
+#[derive(Debug, Clone, Default)]
+pub struct NewFetch {
+    pub site_id: i64,
+    pub run_id: i64,
+    /// 0 for a URL outside the frontier (robots.txt): its row is created here.
+    pub url_id: i64,
+    pub origin: String,
+    pub kind: &'static str,
+    pub url: String,
+    pub final_url: String,
+    pub fetched_at: String,
+    pub elapsed_ms: i64,
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    pub change: &'static str,
+    pub redirects_json: String,
+    pub request_headers_json: String,
+    pub response_headers_json: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<String>,
+    pub encoding: Option<String>,
+    pub encoding_source: Option<String>,
+    pub body_size: Option<i64>,
+    pub sha256: Option<String>,
+    /// Compressed body to store, when this hash is not stored yet as far as the fetcher knows.
+    pub compressed_body: Option<Vec<u8>>,
+    pub links: Vec<NewLink>,
+    pub new_urls: Vec<NewUrl>,
+    /// Frontier state after this fetch: done | failed | queued (retry later).
+    pub url_state: &'static str,
+    pub attempts: i64,
+    pub next_try_ms: i64,
+    /// Whether this fetch brings new validators and outcome for conditional requests.
+    pub updates_validators: bool,
+}
+
+/// The fields of a `hosts` row that the crawl updates.
+#[derive(Debug, Clone, Default)]
+pub struct HostUpdate {
+    pub origin: String,
+    pub robots_status: Option<i64>,
+    pub robots_body: Option<String>,
+    pub robots_fetched_ms: Option<i64>,
+    pub crawl_delay_ms: Option<i64>,
+    pub backoff_until_ms: Option<i64>,
+    pub consecutive_failures: i64,
+    pub throttled_count: i64,
+    pub paused_reason: Option<String>,
+    pub updates_robots: bool,
+}
+
+pub struct ClaimBatch {
+    pub urls: Vec<ClaimedUrl>,
+    /// The earliest retry time among queued URLs that are not due yet.
+    pub next_due_ms: Option<i64>,
+}
+
+pub enum WriteOp {
+    Claim {
+        site_id: i64,
+        now_ms: i64,
+        limit: i64,
+        reply: oneshot::Sender<Result<ClaimBatch, StoreError>>,
+    },
+    Record(Box<NewFetch>),
+    /// Inserts URLs without a fetch (the seed's sitemaps from robots.txt, redirect targets).
+    AddUrls {
+        site_id: i64,
+        from_url_id: Option<i64>,
+        urls: Vec<NewUrl>,
+    },
+    Block {
+        url_id: i64,
+        reason: String,
+    },
+    /// A paused host: its queued URLs are held until the next run or resume.
+    HoldHost {
+        site_id: i64,
+        origin: String,
+        reason: String,
+    },
+    Host(HostUpdate),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The sending side of the writer; the task stops when every sender is dropped.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<WriteOp>,
+    handle: std::sync::Arc<tokio::sync::Mutex<Option<JoinHandle<Result<(), StoreError>>>>>,
+}
+
+const BATCH_MAX: usize = 512;
+
+impl Writer {
+    pub(super) fn spawn(conn: PoolConnection<Sqlite>, capacity: usize) -> Writer {
+        let (tx, rx) = mpsc::channel(capacity);
+        let handle = tokio::spawn(run_writer(conn, rx));
+        Writer {
+            tx,
+            handle: std::sync::Arc::new(tokio::sync::Mutex::new(Some(handle))),
+        }
+    }
+
+    pub async fn send(&self, op: WriteOp) -> Result<(), StoreError> {
+        self.tx.send(op).await.map_err(|_| StoreError::WriterGone)
+    }
+
+    pub async fn claim(&self, site_id: i64, now_ms: i64, limit: i64) -> Result<ClaimBatch, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(WriteOp::Claim {
+            site_id,
+            now_ms,
+            limit,
+            reply,
+        })
+        .await?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Waits until everything sent so far is committed.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(WriteOp::Flush(reply)).await?;
+        rx.await.map_err(|_| StoreError::WriterGone)
+    }
+
+    /// Stops the writer after it has committed everything and reports its first error.
+    pub async fn finish(self) -> Result<(), StoreError> {
+        let handle = self.handle.lock().await.take();
+        drop(self.tx);
+        match handle {
+            Some(handle) => handle.await.map_err(|_| StoreError::WriterGone)?,
+            None => Ok(()),
+        }
+    }
+}
+
+async fn run_writer(mut conn: PoolConnection<Sqlite>, mut rx: mpsc::Receiver<WriteOp>) -> Result<(), StoreError> {
+    while let Some(first) = rx.recv().await {
+        let mut flushes = Vec::new();
+        let mut claims = Vec::new();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut op = Some(first);
+        let mut count = 0;
+        while let Some(current) = op.take() {
+            apply(&mut conn, current, &mut flushes, &mut claims).await?;
+            count += 1;
+            if count < BATCH_MAX {
+                op = rx.try_recv().ok();
+            }
+        }
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        // Replies go out only after the commit, so what a caller sees is durable.
+        for (reply, batch) in claims {
+            let _ = reply.send(Ok(batch));
+        }
+        for reply in flushes {
+            let _ = reply.send(());
+        }
+    }
+    Ok(())
+}
+
+type ClaimReply = (oneshot::Sender<Result<ClaimBatch, StoreError>>, ClaimBatch);
+
+async fn apply(
+    conn: &mut PoolConnection<Sqlite>,
+    op: WriteOp,
+    flushes: &mut Vec<oneshot::Sender<()>>,
+    claims: &mut Vec<ClaimReply>,
+) -> Result<(), StoreError> {
+    match op {
+        WriteOp::Claim {
+            site_id,
+            now_ms,
+            limit,
+            reply,
+        } => {
+            let urls = sqlx::query_as::<_, ClaimedUrl>(
+                "UPDATE urls SET state = 'claimed' WHERE id IN ( \
+                   SELECT id FROM urls WHERE site_id = ?1 AND state = 'queued' AND next_try_ms <= ?2 \
+                   ORDER BY depth, id LIMIT ?3) \
+                 RETURNING id, url, origin, kind, depth, attempts, calendar_steps, etag, last_modified, last_sha256, last_status",
+            )
+            .bind(site_id)
+            .bind(now_ms)
+            .bind(limit)
+            .fetch_all(&mut **conn)
+            .await?;
+            let next_due_ms: Option<i64> =
+                sqlx::query("SELECT MIN(next_try_ms) FROM urls WHERE site_id = ? AND state = 'queued'")
+                    .bind(site_id)
+                    .fetch_one(&mut **conn)
+                    .await?
+                    .get(0);
+            let mut urls = urls;
+            urls.sort_by_key(|u| (u.depth, u.id));
+            claims.push((reply, ClaimBatch { urls, next_due_ms }));
+        }
+        WriteOp::Record(fetch) => record_fetch(conn, *fetch).await?,
+        WriteOp::AddUrls {
+            site_id,
+            from_url_id,
+            urls,
+        } => insert_urls(conn, site_id, from_url_id, &urls).await?,
+        WriteOp::Block { url_id, reason } => {
+            sqlx::query("UPDATE urls SET state = 'blocked', last_error = ? WHERE id = ?")
+                .bind(reason)
+                .bind(url_id)
+                .execute(&mut **conn)
+                .await?;
+        }
+        WriteOp::HoldHost {
+            site_id,
+            origin,
+            reason,
+        } => {
+            sqlx::query(
+                "UPDATE urls SET state = 'held', last_error = ? WHERE site_id = ? AND origin = ? AND state IN ('queued', 'claimed')",
+            )
+            .bind(&reason)
+            .bind(site_id)
+            .bind(&origin)
+            .execute(&mut **conn)
+            .await?;
+        }
+        WriteOp::Host(host) => {
+            sqlx::query(
+                "INSERT INTO hosts (origin, robots_status, robots_body, robots_fetched_at, robots_fetched_ms, crawl_delay_ms, \
+                   backoff_until_ms, consecutive_failures, throttled_count, paused_reason) \
+                 VALUES (?1, ?2, ?3, CASE WHEN ?4 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ?4 / 1000.0, 'unixepoch') END, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT(origin) DO UPDATE SET \
+                   robots_status = CASE WHEN ?10 THEN ?2 ELSE robots_status END, \
+                   robots_body = CASE WHEN ?10 THEN ?3 ELSE robots_body END, \
+                   robots_fetched_at = CASE WHEN ?10 THEN excluded.robots_fetched_at ELSE robots_fetched_at END, \
+                   robots_fetched_ms = CASE WHEN ?10 THEN ?4 ELSE robots_fetched_ms END, \
+                   crawl_delay_ms = CASE WHEN ?10 THEN ?5 ELSE crawl_delay_ms END, \
+                   backoff_until_ms = ?6, consecutive_failures = ?7, throttled_count = ?8, paused_reason = ?9",
+            )
+            .bind(&host.origin)
+            .bind(host.robots_status)
+            .bind(&host.robots_body)
+            .bind(host.robots_fetched_ms)
+            .bind(host.crawl_delay_ms)
+            .bind(host.backoff_until_ms)
+            .bind(host.consecutive_failures)
+            .bind(host.throttled_count)
+            .bind(&host.paused_reason)
+            .bind(host.updates_robots)
+            .execute(&mut **conn)
+            .await?;
+        }
+        WriteOp::Flush(reply) => flushes.push(reply),
+    }
+    Ok(())
+}
+
+async fn record_fetch(conn: &mut PoolConnection<Sqlite>, f: NewFetch) -> Result<(), StoreError> {
+    if let (Some(sha), Some(data), Some(size)) = (&f.sha256, &f.compressed_body, f.body_size) {
+        sqlx::query(
+            "INSERT INTO bodies (sha256, size, codec, data) VALUES (?, ?, 'zstd', ?) ON CONFLICT(sha256) DO NOTHING",
+        )
+        .bind(sha)
+        .bind(size)
+        .bind(data)
+        .execute(&mut **conn)
+        .await?;
+    }
+    let mut f = f;
+    if f.url_id == 0 {
+        f.url_id = sqlx::query(
+            "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES (?, ?, ?, ?, 0, 'done') \
+             ON CONFLICT(site_id, url) DO UPDATE SET state = 'done' RETURNING id",
+        )
+        .bind(f.site_id)
+        .bind(&f.url)
+        .bind(&f.origin)
+        .bind(f.kind)
+        .fetch_one(&mut **conn)
+        .await?
+        .get(0);
+    }
+    let fetch_id: i64 = sqlx::query(
+        "INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
+           request_headers, response_headers, etag, last_modified, content_type, encoding, encoding_source, body_size, sha256) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(f.run_id)
+    .bind(f.url_id)
+    .bind(&f.url)
+    .bind(&f.final_url)
+    .bind(&f.fetched_at)
+    .bind(f.elapsed_ms)
+    .bind(f.status)
+    .bind(&f.error)
+    .bind(f.change)
+    .bind(&f.redirects_json)
+    .bind(&f.request_headers_json)
+    .bind(&f.response_headers_json)
+    .bind(&f.etag)
+    .bind(&f.last_modified)
+    .bind(&f.content_type)
+    .bind(&f.encoding)
+    .bind(&f.encoding_source)
+    .bind(f.body_size)
+    .bind(&f.sha256)
+    .fetch_one(&mut **conn)
+    .await?
+    .get(0);
+    if f.updates_validators {
+        sqlx::query(
+            "UPDATE urls SET state = ?, attempts = ?, next_try_ms = ?, last_error = ?, etag = ?, last_modified = ?, \
+               last_sha256 = ?, last_status = ?, last_fetch_id = ? WHERE id = ?",
+        )
+        .bind(f.url_state)
+        .bind(f.attempts)
+        .bind(f.next_try_ms)
+        .bind(&f.error)
+        .bind(&f.etag)
+        .bind(&f.last_modified)
+        .bind(&f.sha256)
+        .bind(f.status)
+        .bind(fetch_id)
+        .bind(f.url_id)
+        .execute(&mut **conn)
+        .await?;
+    } else {
+        sqlx::query(
+            "UPDATE urls SET state = ?, attempts = ?, next_try_ms = ?, last_error = ?, last_fetch_id = ? WHERE id = ?",
+        )
+        .bind(f.url_state)
+        .bind(f.attempts)
+        .bind(f.next_try_ms)
+        .bind(&f.error)
+        .bind(fetch_id)
+        .bind(f.url_id)
+        .execute(&mut **conn)
+        .await?;
+    }
+    for chunk in f.links.chunks(150) {
+        let mut builder: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) ");
+        builder.push_values(chunk, |mut row, link| {
+            row.push_bind(fetch_id)
+                .push_bind(&link.to_url)
+                .push_bind(&link.anchor)
+                .push_bind(link.kind)
+                .push_bind(link.is_in_scope)
+                .push_bind(&link.skipped);
+        });
+        builder.build().execute(&mut **conn).await?;
+    }
+    insert_urls(conn, f.site_id, Some(f.url_id), &f.new_urls).await
+}
+
+async fn insert_urls(
+    conn: &mut PoolConnection<Sqlite>,
+    site_id: i64,
+    from_url_id: Option<i64>,
+    urls: &[NewUrl],
+) -> Result<(), StoreError> {
+    for chunk in urls.chunks(120) {
+        let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) ",
+        );
+        builder.push_values(chunk, |mut row, url| {
+            row.push_bind(site_id)
+                .push_bind(&url.url)
+                .push_bind(&url.origin)
+                .push_bind(url.kind)
+                .push_bind(url.depth)
+                .push_bind(from_url_id)
+                .push_bind("queued")
+                .push_bind(url.calendar_steps);
+        });
+        builder.push(" ON CONFLICT(site_id, url) DO NOTHING");
+        builder.build().execute(&mut **conn).await?;
+    }
+    Ok(())
+}
