@@ -169,7 +169,7 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
                 .is_some_and(|v| v.eq_ignore_ascii_case("refresh"));
             if is_refresh && let Some(content) = el.get_attribute("content") {
                 let target = content
-                    .split_once(|c| c == ';' || c == ',')
+                    .split_once([';', ','])
                     .map(|(_, rest)| rest.trim())
                     .and_then(|rest| {
                         let lower = rest.to_ascii_lowercase();

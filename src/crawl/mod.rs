@@ -230,6 +230,8 @@ pub async fn crawl(
     drop(context);
     writer.finish().await?;
     let (interrupted, stop_reason) = outcome?;
+    // URLs claimed but never dispatched (page limit, interrupt) go back to the queue.
+    store.release_claims(site.id).await?;
     let summary = store.run_summary(run_id).await?;
     if !interrupted {
         store.finish_run(run_id, &stop_reason, &summary).await?;
@@ -290,11 +292,11 @@ impl Scheduler {
                 wake = wake.min(self.dispatch().await?);
             }
             progress.set_message(format!("{} requests, {} in flight", self.dispatched, self.tasks.len()));
+            if stopping.is_some() && self.tasks.is_empty() {
+                break;
+            }
             let idle = self.tasks.is_empty() && self.buffered() == 0;
             if idle {
-                if stopping.is_some() {
-                    break;
-                }
                 // Everything sent is committed before deciding the frontier is empty.
                 self.context.writer.flush().await?;
                 let batch = self
@@ -353,7 +355,6 @@ impl Scheduler {
         while let Ok(event) = events.try_recv() {
             self.handle(event).await?;
         }
-        // URLs claimed but never dispatched go back to the queue for the next run or resume.
         progress.finish_and_clear();
         Ok((interrupted, stopping.unwrap_or_default()))
     }
@@ -441,7 +442,7 @@ impl Scheduler {
             }
             while host.in_flight < self.context.settings.per_host_concurrency
                 && self.tasks.len() < self.context.settings.max_in_flight
-                && !max_pages.is_some_and(|max| self.dispatched >= max)
+                && max_pages.is_none_or(|max| self.dispatched < max)
                 && !host.queue.is_empty()
             {
                 let policy = match &host.robots {

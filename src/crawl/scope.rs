@@ -119,13 +119,33 @@ fn hash_of(s: &str) -> u64 {
     h.finish()
 }
 
-/// Budget counters for one crawl process. Only hashes are kept, and each set stops growing
-/// at its budget, so memory stays bounded.
+/// Budget counters for one crawl process. Only 8-byte hashes are kept, and each variant set
+/// stops growing at its budget, so memory stays small (a 100,000-URL site: about 2 MB).
 #[derive(Debug, Default)]
 pub struct Traps {
     settings: TrapSettings,
     query_variants: HashMap<u64, HashSet<u64>>,
     date_variants: HashMap<u64, HashSet<u64>>,
+    /// URLs this process already queued: a page links to the same navigation hundreds of
+    /// times over a site, and each needs no second check nor a second frontier insert.
+    queued: HashSet<u64>,
+}
+
+/// What a page contributes to the checks of all its links, computed once per page.
+pub struct ParentShape {
+    shape: String,
+    url: String,
+    calendar_steps: i64,
+}
+
+impl ParentShape {
+    pub fn new(parent: &Url, calendar_steps: i64) -> ParentShape {
+        ParentShape {
+            shape: date_shape(parent.as_str()).0,
+            url: parent.as_str().to_string(),
+            calendar_steps,
+        }
+    }
 }
 
 impl Traps {
@@ -136,15 +156,32 @@ impl Traps {
         }
     }
 
+    /// Whether this process already let `url` into the frontier (and remembers it from now on).
+    pub fn is_known(&mut self, url: &Url) -> bool {
+        !self.queued.insert(hash_of(url.as_str()))
+    }
+
+    /// Forgets a URL that `is_known` recorded but the budgets then refused.
+    fn forget(&mut self, url: &Url) {
+        self.queued.remove(&hash_of(url.as_str()));
+    }
+
     /// Checks a discovered URL. `is_paging` marks list pages generated from the CMS's own page
     /// count (Hanweb, TRS), which are bounded by the server and exempt from the variant budget.
     /// Returns the URL's calendar step count when it may be queued.
-    pub fn check(
+    pub fn check(&mut self, url: &Url, depth: i64, parent: &ParentShape, is_paging: bool) -> Result<i64, TrapReason> {
+        let result = self.check_budgets(url, depth, parent, is_paging);
+        if result.is_err() {
+            self.forget(url);
+        }
+        result
+    }
+
+    fn check_budgets(
         &mut self,
         url: &Url,
         depth: i64,
-        parent: &Url,
-        parent_calendar_steps: i64,
+        parent: &ParentShape,
         is_paging: bool,
     ) -> Result<i64, TrapReason> {
         let s = &self.settings;
@@ -165,9 +202,8 @@ impl Traps {
         let (shape, has_date) = date_shape(url.as_str());
         let mut steps = 0;
         if has_date {
-            let (parent_shape, _) = date_shape(parent.as_str());
-            if parent_shape == shape && parent.as_str() != url.as_str() {
-                steps = parent_calendar_steps + 1;
+            if parent.shape == shape && parent.url != url.as_str() {
+                steps = parent.calendar_steps + 1;
                 if steps > s.max_calendar_steps {
                     return Err(TrapReason::Calendar);
                 }
@@ -235,11 +271,30 @@ mod tests {
         ];
         for (url, depth, expected) in cases {
             let mut traps = Traps::new(TrapSettings::default());
-            assert_eq!(traps.check(&u(url), depth, &parent, 0, false), expected, "{url}");
+            assert_eq!(
+                traps.check(&u(url), depth, &ParentShape::new(&parent, 0), false),
+                expected,
+                "{url}"
+            );
         }
         let mut traps = Traps::new(TrapSettings::default());
         let long = format!("http://a.gov.cn/{}", "x".repeat(2100));
-        assert_eq!(traps.check(&u(&long), 1, &parent, 0, false), Err(TrapReason::UrlLength));
+        assert_eq!(
+            traps.check(&u(&long), 1, &ParentShape::new(&parent, 0), false),
+            Err(TrapReason::UrlLength)
+        );
+    }
+
+    #[test]
+    fn known_urls_are_remembered_and_refused_ones_forgotten() {
+        let mut traps = Traps::new(TrapSettings::default());
+        let url = u("http://a.gov.cn/a.html");
+        assert!(!traps.is_known(&url));
+        assert!(traps.is_known(&url));
+        let deep = u("http://a.gov.cn/deep.html");
+        assert!(!traps.is_known(&deep));
+        assert!(traps.check(&deep, 99, &ParentShape::new(&url, 0), false).is_err());
+        assert!(!traps.is_known(&deep), "a refused URL may come back by a shorter path");
     }
 
     #[test]
@@ -251,7 +306,7 @@ mod tests {
         for i in 1..100 {
             let (y, m) = (2020 + i / 12, i % 12 + 1);
             let next = u(&format!("http://a.gov.cn/calendar.jsp?month={y}-{m:02}"));
-            match traps.check(&next, 1, &parent, steps, false) {
+            match traps.check(&next, 1, &ParentShape::new(&parent, steps), false) {
                 Ok(s) => steps = s,
                 Err(reason) => {
                     assert_eq!(reason, TrapReason::Calendar, "{next}");
@@ -275,7 +330,7 @@ mod tests {
                 1 + i % 28,
                 101 + i
             ));
-            assert_eq!(traps.check(&next, 3, &parent, 0, false), Ok(0));
+            assert_eq!(traps.check(&next, 3, &ParentShape::new(&parent, 0), false), Ok(0));
             parent = next;
         }
     }
@@ -290,23 +345,33 @@ mod tests {
         for i in 0..5 {
             assert!(
                 traps
-                    .check(&u(&format!("http://a.gov.cn/s.jsp?q={i}")), 1, &parent, 0, false)
+                    .check(
+                        &u(&format!("http://a.gov.cn/s.jsp?q={i}")),
+                        1,
+                        &ParentShape::new(&parent, 0),
+                        false
+                    )
                     .is_ok()
             );
         }
         assert_eq!(
-            traps.check(&u("http://a.gov.cn/s.jsp?q=99"), 1, &parent, 0, false),
+            traps.check(
+                &u("http://a.gov.cn/s.jsp?q=99"),
+                1,
+                &ParentShape::new(&parent, 0),
+                false
+            ),
             Err(TrapReason::QueryVariants)
         );
         assert!(
             traps
-                .check(&u("http://a.gov.cn/s.jsp?q=5"), 1, &parent, 0, true)
+                .check(&u("http://a.gov.cn/s.jsp?q=5"), 1, &ParentShape::new(&parent, 0), true)
                 .is_ok()
         );
         // Seen variants stay allowed.
         assert!(
             traps
-                .check(&u("http://a.gov.cn/s.jsp?q=1"), 1, &parent, 0, false)
+                .check(&u("http://a.gov.cn/s.jsp?q=1"), 1, &ParentShape::new(&parent, 0), false)
                 .is_ok()
         );
     }

@@ -16,7 +16,7 @@ use super::discover::{self, FoundLink, LinkKind};
 use super::fetch::{self, FetchError, RawResponse};
 use super::politeness::{HostPacer, MonotonicClock};
 use super::robots::{MAX_ROBOTS_BYTES, RobotsPolicy};
-use super::scope::origin_of;
+use super::scope::{ParentShape, origin_of};
 use super::{Context, Event, Health};
 use crate::extract::encoding;
 use crate::store::{ClaimedUrl, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp};
@@ -337,7 +337,7 @@ async fn fetch_and_record(
         }
     }
     let max_bytes = context.settings.http.max_body_bytes;
-    let ex = exchange(context, url, &conditional, pacer, Some(policy), 10, max_bytes).await;
+    let mut ex = exchange(context, url, &conditional, pacer, Some(policy), 10, max_bytes).await;
     let mut record = base_record(context, claimed.id, url, &ex);
     record.kind = if claimed.kind == "sitemap" {
         "sitemap"
@@ -352,7 +352,7 @@ async fn fetch_and_record(
         |wait: Duration| chrono::Utc::now().timestamp_millis() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
 
     let mut health = Health::Good;
-    let response = match &ex.response {
+    let response = match &mut ex.response {
         Err(error) => {
             let retryable = error.is_retryable();
             health = if retryable { Health::Failed } else { Health::Neutral };
@@ -423,7 +423,7 @@ async fn fetch_and_record(
                     _ => "new",
                 };
                 record.updates_validators = true;
-                body_for_scan = Some((r.body.clone(), ex.final_url.clone()));
+                body_for_scan = Some((std::mem::take(&mut r.body), ex.final_url.clone()));
             }
             404 | 410 => {
                 // A page that was there before and is gone now is a compliance event.
@@ -563,6 +563,7 @@ fn scan_body(
         return scan;
     }
     let page_url = Url::parse(&claimed.url).unwrap_or_else(|_| final_url.clone());
+    let parent = ParentShape::new(&page_url, claimed.calendar_steps);
     let mut seen: HashSet<String> = HashSet::new();
     let mut traps = context.traps.lock().expect("trap lock");
     for link in found {
@@ -578,10 +579,10 @@ fn scan_body(
         }
         let is_in_scope = context.scope.contains(&target);
         let mut skipped = None;
-        if is_in_scope {
+        if is_in_scope && !traps.is_known(&target) {
             let is_paging = link.kind == LinkKind::Paging;
             let depth = if is_paging { claimed.depth } else { claimed.depth + 1 };
-            match traps.check(&target, depth, &page_url, claimed.calendar_steps, is_paging) {
+            match traps.check(&target, depth, &parent, is_paging) {
                 Ok(calendar_steps) => scan.new_urls.push(NewUrl {
                     origin: origin_of(&target),
                     kind: if link.kind == LinkKind::Sitemap {

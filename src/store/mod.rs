@@ -108,10 +108,25 @@ impl Store {
     }
 }
 
+thread_local! {
+    // A compression context per thread: building one per body costs more than compressing it.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Compresses a body for storage.
 pub fn compress_body(body: &[u8]) -> Vec<u8> {
     // Level 3 is zstd's default: ~300 MB/s on one core, well ahead of the crawl.
-    zstd::bulk::compress(body, 3).expect("zstd compression of an in-memory buffer cannot fail")
+    COMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = zstd::bulk::Compressor::new(3).ok();
+        }
+        match slot.as_mut() {
+            Some(compressor) => compressor.compress(body).ok(),
+            None => None,
+        }
+        .unwrap_or_else(|| zstd::bulk::compress(body, 3).expect("zstd compression of an in-memory buffer cannot fail"))
+    })
 }
 
 pub fn decompress_body(sha256: &str, data: &[u8], size: usize) -> Result<Vec<u8>, StoreError> {

@@ -216,6 +216,14 @@ impl Store {
         Ok(())
     }
 
+    pub async fn release_claims(&self, site_id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE urls SET state = 'queued' WHERE site_id = ? AND state = 'claimed'")
+            .bind(site_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn finish_run(&self, run_id: i64, stop_reason: &str, counts: &RunSummary) -> Result<(), StoreError> {
         sqlx::query("UPDATE runs SET state = 'finished', finished_at = ?, stop_reason = ?, counts = ? WHERE id = ?")
             .bind(now_text())
@@ -293,7 +301,7 @@ impl Store {
             }
         }
         summary.attachments = sqlx::query(
-            "SELECT COUNT(*) FROM fetches f JOIN urls u ON u.id = f.url_id WHERE f.run_id = ? AND u.kind = 'attachment' AND f.status = 200",
+            "SELECT COUNT(*) FROM fetches f JOIN urls u ON u.id = f.url_id WHERE f.run_id = ? AND u.kind = 'attachment' AND f.status IN (200, 304)",
         )
         .bind(run_id)
         .fetch_one(self.pool())

@@ -120,8 +120,10 @@ pub enum WriteOp {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<WriteOp>,
-    handle: std::sync::Arc<tokio::sync::Mutex<Option<JoinHandle<Result<(), StoreError>>>>>,
+    handle: std::sync::Arc<tokio::sync::Mutex<Option<WriterTask>>>,
 }
+
+type WriterTask = JoinHandle<Result<(), StoreError>>;
 
 const BATCH_MAX: usize = 512;
 

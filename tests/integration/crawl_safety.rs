@@ -407,3 +407,28 @@ async fn hostile_responses_never_crash_the_crawl() {
     );
     assert!(report.summary.fetched >= 6);
 }
+
+#[tokio::test]
+async fn max_pages_stops_the_crawl_and_leaves_the_rest_queued() {
+    let links: Vec<String> = (0..50).map(|i| format!("/p/{i}.html")).collect();
+    let router = Router::new()
+        .route(
+            "/",
+            get(move || {
+                let links = links.clone();
+                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
+            }),
+        )
+        .route("/p/{n}", get(|| async { html("<p>p</p>") }));
+    let server = serve(router).await;
+    let store = TestStore::new().await;
+    let mut s = settings(&server.url("/"));
+    s.max_pages = Some(10);
+    let report = tokio::time::timeout(Duration::from_secs(30), run(&s, &store.store))
+        .await
+        .expect("the crawl ends");
+    assert_eq!(report.stop_reason, "page limit reached");
+    assert_eq!(report.summary.fetched, 10);
+    assert_eq!(report.summary.queued, 41);
+    assert_eq!(paths(&server).len(), 11, "robots.txt and ten pages");
+}

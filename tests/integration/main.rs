@@ -1,4 +1,5 @@
 //! The integration tests: one binary. Every server here is started by the tests on 127.0.0.1.
+#![allow(clippy::unwrap_used)] // test helpers fail loudly by design
 
 mod helpers;
 

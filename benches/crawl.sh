@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The crawl benchmark: generate a 20,000-page site, serve it on loopback with nginx (installed
+# from Debian if missing; `zwgk serve` when nginx cannot be had), and crawl it with --rate 0.
+# Prints pages/s, CPU seconds and peak RSS of the crawler. Then checks pacing: a --rate R crawl
+# of N pages should take N/R seconds.
+#
+#   bash benches/crawl.sh [ARTICLES] [RATE_PAGES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+articles=${1:-20000}
+rate_pages=${2:-200}
+site=bench-site
+work=$(mktemp -d)
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release --quiet --bin zwgk --example gen_site
+if [ ! -f "$site/.articles-$articles" ]; then
+  rm -rf "$site"
+  target/release/examples/gen_site "$site" "$articles"
+  touch "$site/.articles-$articles"
+fi
+pages=$(find "$site" -name '*.html' | wc -l)
+
+port=18181
+if ! command -v nginx >/dev/null 2>&1; then
+  (apt-get install -y -q nginx-light >/dev/null 2>&1 || apt-get install -y -q nginx >/dev/null 2>&1) || true
+fi
+if command -v nginx >/dev/null 2>&1; then
+  cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  types { text/html html; text/plain txt; }
+  server { listen 127.0.0.1:$port; root $(pwd)/$site; }
+}
+CONF
+  nginx -c "$work/nginx.conf" -g 'daemon off;' &
+  server_pid=$!
+  server="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+else
+  target/release/zwgk serve "$site" --port $port >/dev/null &
+  server_pid=$!
+  server="zwgk serve"
+fi
+sleep 1
+
+echo "site: $pages pages under $site, served by $server on 127.0.0.1:$port"
+/usr/bin/time -f '%e %U %S %M' -o "$work/time" \
+  target/release/zwgk crawl "http://127.0.0.1:$port/index.html" --db "$work/bench.db" --rate 0 --max-depth 1000 --json > "$work/report.json"
+read -r wall user sys rss_kb < "$work/time"
+fetched=$(python3 -c "import json,sys; print(json.load(open('$work/report.json'))['summary']['fetched'])")
+db_bytes=$(du -b "$work/bench.db" | cut -f1)
+awk -v n="$fetched" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss_kb" -v db="$db_bytes" 'BEGIN {
+  printf "full crawl, --rate 0: %d pages in %.2f s = %.0f pages/s; CPU %.2f s (user %.2f, sys %.2f); peak RSS %.1f MB; store %.1f MB\n",
+    n, w, n / w, u + s, u, s, r / 1024, db / 1048576 }'
+
+rate=20
+/usr/bin/time -f '%e' -o "$work/time2" \
+  target/release/zwgk crawl "http://127.0.0.1:$port/index.html" --db "$work/rate.db" --rate $rate --max-pages "$rate_pages" --json > "$work/rate.json"
+wall2=$(cat "$work/time2")
+requests=$(python3 -c "import json; s=json.load(open('$work/rate.json'))['summary']; print(s['fetched'] + s['robots_fetches'])")
+awk -v n="$requests" -v w="$wall2" -v r="$rate" 'BEGIN {
+  ideal = (n - 1) / r;
+  printf "paced crawl, --rate %d: %d requests in %.2f s; ideal %.2f s; deviation %+.1f%%\n", r, n, w, ideal, (w - ideal) / ideal * 100 }'

@@ -1,0 +1,97 @@
+//! Generates a large static Hanweb-style site for the crawl benchmark.
+//!
+//! `cargo run --release --example gen_site -- OUT_DIR [ARTICLES]` writes a home page, one
+//! column list page per 200 articles, and ARTICLES (default 20,000) article pages of about
+//! 29 KB each, every one with navigation, breadcrumb, related links and prev/next links —
+//! the link density of a real district portal. Deterministic: the same arguments give the
+//! same bytes.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+const PER_COLUMN: usize = 200;
+const FILLER: &str = "周村区人民政府认真贯彻落实政府信息公开条例，坚持以公开为常态、不公开为例外，推进决策、执行、管理、服务、结果公开。";
+
+fn article_path(i: usize) -> String {
+    let (m, d) = (1 + i % 12, 1 + i % 28);
+    format!("/art/2025/{m}/{d}/art_{}_{}.html", 6000 + i / PER_COLUMN, 100_000 + i)
+}
+
+fn nav(columns: usize) -> String {
+    let mut s = String::from("<div class=\"nav\"><a href=\"/index.html\">首页</a>");
+    for c in 0..columns.min(20) {
+        let _ = write!(s, "<a href=\"/col/col{}/index.html\">栏目{c}</a>", 6000 + c);
+    }
+    s.push_str("</div>");
+    s
+}
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let out = args.next().unwrap_or_else(|| "bench-site".to_string());
+    let articles: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let columns = articles.div_ceil(PER_COLUMN);
+    let root = Path::new(&out);
+    let nav = nav(columns);
+    let head = |title: &str| {
+        format!(
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}_周村区人民政府</title>\
+             <meta name=\"SiteName\" content=\"周村区人民政府\"><meta name=\"SiteIDCode\" content=\"3703060001\"></head><body>{nav}"
+        )
+    };
+    fs::create_dir_all(root)?;
+    fs::write(root.join("robots.txt"), "User-agent: *\nDisallow: /admin/\n")?;
+    let mut home = head("首页");
+    for c in 0..columns {
+        let _ = write!(home, "<p><a href=\"/col/col{}/index.html\">栏目 {c}</a></p>", 6000 + c);
+    }
+    home.push_str("</body></html>");
+    fs::write(root.join("index.html"), home)?;
+    for c in 0..columns {
+        let mut page = head(&format!("栏目 {c}"));
+        page.push_str("<ul>");
+        for i in c * PER_COLUMN..((c + 1) * PER_COLUMN).min(articles) {
+            let _ = write!(
+                page,
+                "<li><a href=\"{}\">关于第{i}号政务公开事项的通知</a><span>2025-03-05</span></li>",
+                article_path(i)
+            );
+        }
+        page.push_str("</ul></body></html>");
+        let dir = root.join(format!("col/col{}", 6000 + c));
+        fs::create_dir_all(&dir)?;
+        fs::write(dir.join("index.html"), page)?;
+    }
+    for i in 0..articles {
+        let mut page = head(&format!("关于第{i}号政务公开事项的通知"));
+        let _ = write!(
+            page,
+            "<div class=\"crumb\">当前位置：<a href=\"/index.html\">首页</a> &gt; <a href=\"/col/col{}/index.html\">栏目</a></div>\
+             <h1>关于第{i}号政务公开事项的通知</h1><div class=\"info\">发布时间：2025-03-05</div><div class=\"content\">",
+            6000 + i / PER_COLUMN
+        );
+        while page.len() < 27_000 {
+            let _ = write!(page, "<p>{FILLER}{i}</p>");
+        }
+        page.push_str("</div><div class=\"related\">");
+        for k in 1..=10 {
+            let _ = write!(
+                page,
+                "<a href=\"{}\">相关{k}</a>",
+                article_path((i + k * 37) % articles)
+            );
+        }
+        let _ = write!(
+            page,
+            "</div><a href=\"{}\">上一篇</a><a href=\"{}\">下一篇</a></body></html>",
+            article_path((i + articles - 1) % articles),
+            article_path((i + 1) % articles)
+        );
+        let path = root.join(article_path(i).trim_start_matches('/'));
+        fs::create_dir_all(path.parent().expect("article paths have a parent"))?;
+        fs::write(path, page)?;
+    }
+    println!("wrote {} pages to {}", 1 + columns + articles, root.display());
+    Ok(())
+}
