@@ -38,8 +38,40 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve a directory as a site on 127.0.0.1 (the fixture site, or a benchmark site).
     Serve(ServeArgs),
+    /// Read facts from every stored page of a run (dates, columns, metadata, lists, tables,
+    /// attachments) without fetching anything; rerun after an upgrade to refresh them.
+    Extract(ExtractArgs),
+    /// Print one page's facts: a file (raw bytes, decoded as the crawler would) or a URL.
+    Inspect(InspectArgs),
     /// Print what a stored crawl run did.
     Summary(SummaryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run to extract (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// Extract again even pages that already have facts from this extractor version.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A saved page or attachment, or an http(s) URL to fetch once (robots.txt is checked).
+    pub target: String,
+    /// The URL a FILE was served from: resolves its relative links and gives URL dates.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Print JSON (the stable contract). Without it, a short human summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -156,7 +188,48 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => crate::demo::run_demo(&args.out, args.site.as_deref()).await,
         Command::Serve(args) => run_serve(args).await,
         Command::Summary(args) => run_summary(args).await,
+        Command::Extract(args) => run_extract(args).await,
+        Command::Inspect(args) => crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json).await,
     }
+}
+
+async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&args.store.db).await?;
+    let run_id = match args.run {
+        Some(id) => id,
+        None => match store.latest_run(None).await? {
+            Some(run) => run.id,
+            None => anyhow::bail!(
+                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
+                args.store.db
+            ),
+        },
+    };
+    let started = std::time::Instant::now();
+    let summary = crate::stage::extract::extract_run(&store, run_id, args.force).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else if summary.skipped_up_to_date {
+        println!(
+            "run {run_id}: every page already has facts from {}; use --force to redo them",
+            summary.extractor
+        );
+    } else {
+        let mut kinds: Vec<_> = summary.by_kind.iter().collect();
+        kinds.sort();
+        let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!(
+            "run {run_id}: extracted {} pages in {:.1} s ({})\n  with a publication date {}  dated from column lists {}  errors {}",
+            summary.extracted,
+            started.elapsed().as_secs_f64(),
+            kinds.join(", "),
+            summary.with_pub_date,
+            summary.dated_from_lists,
+            summary.errors
+        );
+    }
+    store.close().await;
+    Ok(ExitCode::Success)
 }
 
 pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {

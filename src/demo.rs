@@ -44,8 +44,30 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
     let second = crawl::crawl(&settings, &store, std::future::pending()).await?;
     print!("{}", crate::summary::render_text(&second));
 
+    println!("\n3. extract facts from every stored page (no fetching)");
+    let started = std::time::Instant::now();
+    let extracted = crate::stage::extract::extract_run(&store, second.run_id, false).await?;
+    println!(
+        "  {} pages in {:.1} s; {} with a publication date ({} dated from column lists); {} errors",
+        extracted.extracted,
+        started.elapsed().as_secs_f64(),
+        extracted.with_pub_date,
+        extracted.dated_from_lists,
+        extracted.errors
+    );
+    let mut kinds: Vec<_> = extracted.by_kind.iter().collect();
+    kinds.sort();
+    println!(
+        "  kinds: {}",
+        kinds
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
     let summary_path = out.join("crawl-summary.json");
-    let json = serde_json::json!({ "site": server.origin(), "runs": [first, second] });
+    let json = serde_json::json!({ "site": server.origin(), "runs": [first, second], "extract": extracted });
     std::fs::write(&summary_path, serde_json::to_string_pretty(&json)?)
         .with_context(|| format!("cannot write `{}`", summary_path.display()))?;
     println!(
@@ -54,6 +76,7 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         summary_path.display()
     );
     println!("  inspect  zwgk summary --db {}", db.display());
+    println!("  a page   zwgk inspect fixtures/site/index.html --base-url http://www.zhoucun.gov.cn/index.html");
     store.close().await;
     Ok(ExitCode::Success)
 }

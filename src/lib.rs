@@ -9,6 +9,8 @@ pub mod crawl;
 pub mod demo;
 pub mod exit;
 pub mod extract;
+pub mod inspect;
 pub mod serve;
+pub mod stage;
 pub mod store;
 pub mod summary;

@@ -549,10 +549,12 @@ impl Scheduler {
                         if health == Health::Throttled {
                             host.throttled += 1;
                         }
+                        let remaining = host.pacer.lock().expect("pacer lock").backoff_remaining();
                         let update = WriteOp::Host(HostUpdate {
                             origin: origin.clone(),
                             consecutive_failures: i64::from(host.consecutive_failures),
                             throttled_count: host.throttled,
+                            backoff_until_ms: Some(now_ms() + i64::try_from(remaining.as_millis()).unwrap_or(i64::MAX)),
                             ..HostUpdate::default()
                         });
                         self.context.writer.send(update).await?;

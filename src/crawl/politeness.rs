@@ -165,6 +165,11 @@ impl<C: Clock> HostPacer<C> {
         Ok(())
     }
 
+    /// How long until the host may be asked again because of backoff or Retry-After.
+    pub fn backoff_remaining(&self) -> Duration {
+        self.not_before.saturating_sub(self.clock.now())
+    }
+
     /// Applies robots.txt's Crawl-delay (capped). Returns whether it had to be capped.
     pub fn set_crawl_delay(&mut self, delay: Option<Duration>) -> bool {
         let capped = delay.is_some_and(|d| d > self.settings.max_crawl_delay);

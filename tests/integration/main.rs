@@ -9,3 +9,4 @@ mod crawl_recrawl;
 mod crawl_resume;
 mod crawl_safety;
 mod crawl_site;
+mod extract_corpus;

@@ -1,0 +1,1537 @@
+//! Page facts: everything a verdict rests on, read from one DOM parse of one page.
+//!
+//! In: the body bytes, the URL and the HTTP headers they came with. Out: `PageFacts`. The page
+//! is flattened once into lines of visible text (blocks end lines, table cells are separated
+//! by tabs, footers and scripts are marked), and every text rule — dates, 信息公开 metadata,
+//! breadcrumbs, contacts — reads those lines, so the rules hold across templates instead of
+//! depending on one CMS's CSS classes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use ego_tree::NodeRef;
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+use serde::Serialize;
+use url::Url;
+
+use super::dates::{self, DateCandidate, DateSource, Stamp};
+use super::encoding;
+use super::table::Table;
+
+/// Bumped whenever extraction output can change, so stale stored facts are visible.
+pub const EXTRACTOR_VERSION: &str = "zwgk-extract/1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageKind {
+    Home,
+    List,
+    Article,
+    Search,
+    Form,
+    Attachment,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListItem {
+    pub title: String,
+    pub url: String,
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttachmentLink {
+    pub url: String,
+    pub text: String,
+    pub ext: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Form {
+    pub kind: String,
+    pub action: String,
+    pub method: String,
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Image {
+    pub src: String,
+    pub alt: String,
+    pub near_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelledDate {
+    pub label: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Link {
+    pub url: String,
+    pub text: String,
+}
+
+/// The facts of one page. Field names are the `zwgk inspect --json` contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageFacts {
+    pub url: String,
+    pub title: Option<String>,
+    pub pub_date: Option<String>,
+    pub pub_date_source: Option<DateSource>,
+    pub pub_date_candidates: Vec<DateCandidate>,
+    /// A PubDate-style meta disagrees with the shown date (伪造发稿日期 is a 单项否决 item).
+    pub pub_date_conflict: bool,
+    pub doc_date: Option<String>,
+    /// Other labelled dates on the page (许可决定日期, 来信时间, 会议时间 …): the events that
+    /// timeliness rules measure from.
+    pub event_dates: Vec<LabelledDate>,
+    pub index_no: Option<String>,
+    pub doc_no: Option<String>,
+    pub publisher: Option<String>,
+    pub topic: Option<String>,
+    pub validity: Option<String>,
+    pub column: Option<String>,
+    pub column_path: Vec<String>,
+    pub column_type: Option<String>,
+    pub kind: PageKind,
+    pub list_items: Vec<ListItem>,
+    pub tables: Vec<Table>,
+    pub attachments: Vec<AttachmentLink>,
+    /// How many links the page has; the links themselves are in the crawl store.
+    pub links: usize,
+    #[serde(skip)]
+    pub link_list: Vec<Link>,
+    pub forms: Vec<Form>,
+    pub images: Vec<Image>,
+    pub contacts: BTreeMap<String, Vec<String>>,
+    pub site_name: Option<String>,
+    pub site_id_code: Option<String>,
+    pub encoding: String,
+    pub encoding_source: String,
+    /// Visible text, for rules that look for required words (指南, 年度报告).
+    #[serde(skip)]
+    pub text: String,
+    pub text_length: usize,
+    /// What could not be read, and why (a page cut at a hostile nesting depth …).
+    pub warnings: Vec<String>,
+    pub extractor: &'static str,
+}
+
+/// One page to read.
+pub struct PageInput<'a> {
+    pub url: &'a Url,
+    pub body: &'a [u8],
+    pub content_type: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+}
+
+/// File extensions that mark a link as an attachment.
+pub const ATTACHMENT_EXTENSIONS: &[&str] = &[
+    "pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ppt", "pptx", "ofd", "csv", "txt",
+];
+
+/// The attachment extension of a URL: from its path, or from the `filename` parameter of a
+/// Hanweb download servlet (`downfile.jsp?filename=1a2b.pdf`).
+pub fn attachment_ext(url: &Url) -> Option<String> {
+    let path = url.path().to_ascii_lowercase();
+    if path.ends_with("/robots.txt") {
+        return None;
+    }
+    let ext_of = |name: &str| {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_string())?;
+        ATTACHMENT_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
+    };
+    if let Some(ext) = ext_of(&path) {
+        return Some(ext);
+    }
+    if path.ends_with(".jsp") || path.ends_with(".do") || path.ends_with(".aspx") || path.ends_with(".php") {
+        return url
+            .query_pairs()
+            .find(|(k, _)| k.eq_ignore_ascii_case("filename") || k.eq_ignore_ascii_case("file"))
+            .and_then(|(_, v)| ext_of(&v.to_ascii_lowercase()));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flattening
+
+#[derive(Debug, Clone, Default)]
+struct Line {
+    text: String,
+    is_footer: bool,
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "li"
+            | "tr"
+            | "table"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "br"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "form"
+            | "center"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "nav"
+            | "aside"
+            | "tbody"
+            | "thead"
+            | "option"
+    )
+}
+
+fn is_hidden(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "title" | "head" | "select" | "iframe" | "object"
+    )
+}
+
+fn looks_like_footer(element: &scraper::node::Element) -> bool {
+    if element.name() == "footer" {
+        return true;
+    }
+    let mut marks = element.id().unwrap_or("").to_ascii_lowercase();
+    for class in element.classes() {
+        marks.push(' ');
+        marks.push_str(&class.to_ascii_lowercase());
+    }
+    ["foot", "copyright", "bottom", "btm"].iter().any(|m| marks.contains(m))
+}
+
+struct Flattener {
+    lines: Vec<Line>,
+    current: String,
+    footer_depth: usize,
+    current_is_footer: bool,
+}
+
+impl Flattener {
+    fn break_line(&mut self) {
+        let text = collapse(&self.current);
+        if !text.is_empty() {
+            self.lines.push(Line {
+                text,
+                is_footer: self.current_is_footer,
+            });
+        }
+        self.current.clear();
+        self.current_is_footer = self.footer_depth > 0;
+    }
+
+    fn walk(&mut self, node: NodeRef<Node>, depth: usize) {
+        if depth > 400 {
+            // Pathologically deep DOMs: stop descending rather than overflow the stack.
+            return;
+        }
+        match node.value() {
+            Node::Text(text) => {
+                if self.current.is_empty() {
+                    self.current_is_footer = self.footer_depth > 0;
+                }
+                self.current.push_str(text);
+            }
+            Node::Element(element) => {
+                let name = element.name();
+                if is_hidden(name) {
+                    return;
+                }
+                let footer = looks_like_footer(element);
+                let block = is_block(name);
+                if block {
+                    self.break_line();
+                }
+                if footer {
+                    self.footer_depth += 1;
+                    self.current_is_footer = true;
+                }
+                if name == "td" || name == "th" {
+                    self.current.push('\t');
+                }
+                for child in node.children() {
+                    self.walk(child, depth + 1);
+                }
+                if name == "td" || name == "th" {
+                    self.current.push('\t');
+                }
+                if block {
+                    self.break_line();
+                }
+                if footer {
+                    self.break_line();
+                    self.footer_depth -= 1;
+                }
+            }
+            _ => {
+                for child in node.children() {
+                    self.walk(child, depth + 1);
+                }
+            }
+        }
+    }
+}
+
+/// Collapses whitespace (including &nbsp; &ensp; and ideographic spaces) but keeps tabs as cell
+/// separators.
+fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending: Option<char> = None;
+    for c in s.chars() {
+        if c == '\t' {
+            pending = Some('\t');
+        } else if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{2002}' || c == '\u{2003}' {
+            if pending.is_none() {
+                pending = Some(' ');
+            }
+        } else {
+            if let Some(p) = pending.take()
+                && !out.is_empty()
+            {
+                out.push(p);
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn flatten(html: &Html) -> Vec<Line> {
+    let mut flattener = Flattener {
+        lines: Vec::new(),
+        current: String::new(),
+        footer_depth: 0,
+        current_is_footer: false,
+    };
+    flattener.walk(html.tree.root(), 0);
+    flattener.break_line();
+    flattener.lines
+}
+
+fn element_text(element: ElementRef) -> String {
+    let mut s = String::new();
+    for t in element.text() {
+        s.push_str(t);
+        if s.len() > 4000 {
+            break;
+        }
+    }
+    collapse(&s).replace('\t', " ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// 信息公开 metadata
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    IndexNo,
+    Publisher,
+    DocDate,
+    PubDate,
+    DocNo,
+    Topic,
+    Validity,
+    Title,
+    Other,
+}
+
+static LABELS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(索\s*引\s*号|发布机构|发文机关|发布单位|发文单位|公开主体|成文日期|生成日期|印发日期|发文日期|发布日期|公开日期|发布时间|发文字号|文\s*号|文件编号|主题分类|主题词|体裁分类|组配分类|信息分类|服务对象|公开方式|公开范围|公开时限|有\s*效\s*性|时\s*效\s*性|效力状态|信息名称|标\s*题|名\s*称|分\s*类)\s*[:：]?",
+    )
+    .expect("static regex")
+});
+
+fn field_of(label: &str) -> Field {
+    let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
+    match label.as_str() {
+        "索引号" => Field::IndexNo,
+        "发布机构" | "发文机关" | "发布单位" | "发文单位" | "公开主体" => Field::Publisher,
+        "成文日期" | "生成日期" | "印发日期" | "发文日期" => Field::DocDate,
+        "发布日期" | "公开日期" | "发布时间" => Field::PubDate,
+        "发文字号" | "文号" | "文件编号" => Field::DocNo,
+        "主题分类" | "分类" | "信息分类" => Field::Topic,
+        "有效性" | "时效性" | "效力状态" => Field::Validity,
+        "信息名称" | "标题" | "名称" => Field::Title,
+        _ => Field::Other,
+    }
+}
+
+/// Metadata found in the text: field → (value, line index).
+fn read_metadata(lines: &[Line]) -> HashMap<Field, (String, usize)> {
+    let mut found: HashMap<Field, (String, usize)> = HashMap::new();
+    for (index, line) in lines.iter().enumerate() {
+        if line.text.len() > 600 {
+            continue;
+        }
+        let matches: Vec<(Field, std::ops::Range<usize>)> = LABELS
+            .captures_iter(&line.text)
+            .filter_map(|c| Some((field_of(c.get(1)?.as_str()), c.get(0)?.range())))
+            .collect();
+        for (i, (field, span)) in matches.iter().enumerate() {
+            let end = matches.get(i + 1).map_or(line.text.len(), |(_, next)| next.start);
+            let mut value =
+                line.text[span.end..end].trim_matches(|c: char| c.is_whitespace() || c == ':' || c == '：' || c == '|');
+            // `<label>索引号：</label><p>…</p>` and `日期：<br>2023.05.08` put the value on the next line.
+            if value.is_empty()
+                && i + 1 == matches.len()
+                && let Some(next) = lines.get(index + 1)
+                && LABELS.find(&next.text).is_none_or(|m| m.start() > 0)
+            {
+                value = next
+                    .text
+                    .split('\t')
+                    .map(str::trim)
+                    .find(|v| !v.is_empty())
+                    .unwrap_or("");
+            }
+            // A label must be one: followed by a value, not inside a sentence.
+            let is_label_like = span.start == 0 || line.text[..span.start].ends_with(['\t', ' ', '|', '】', '）']);
+            if value.is_empty()
+                || value.chars().count() > 120
+                || !is_label_like
+                || *field == Field::Other
+                || is_none_value(value)
+            {
+                continue;
+            }
+            let value = value
+                .split('\t')
+                .map(str::trim)
+                .find(|v| !v.is_empty())
+                .unwrap_or(value)
+                .to_string();
+            found.entry(*field).or_insert((value, index));
+        }
+    }
+    found
+}
+
+/// `无`, `/`, `-`: a field shown empty.
+fn is_none_value(value: &str) -> bool {
+    matches!(value.trim(), "无" | "/" | "-" | "—" | "暂无" | "空" | "null")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+static VISIBLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(发布时间|发布日期|公开日期|发稿时间|发表时间|上传时间|更新时间|日\s*期|时\s*间)\s*[:：]")
+        .expect("static regex")
+});
+
+const META_DATE_NAMES: &[&str] = &[
+    "pubdate",
+    "publishdate",
+    "pub_date",
+    "publish_date",
+    "firstpublishedtime",
+    "publishtime",
+    "publish-date",
+    "originalpublicationdate",
+    "article:published_time",
+    "og:release_date",
+    "dc.date.issued",
+    "dc.date",
+];
+
+fn is_widget(text: &str) -> bool {
+    text.contains("今天是") || text.contains("星期") || text.contains("农历")
+}
+
+static EVENT_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\p{Han}{1,10}(?:日期|时间))[\s:：]*").expect("static regex"));
+
+/// Every `…日期：DATE` / `…时间：DATE` pair outside the footer, label as written.
+fn labelled_dates(lines: &[Line]) -> Vec<LabelledDate> {
+    let mut out: Vec<LabelledDate> = Vec::new();
+    for line in lines
+        .iter()
+        .filter(|l| !l.is_footer && l.text.len() <= 600 && !is_widget(&l.text))
+    {
+        for c in EVENT_LABEL.captures_iter(&line.text) {
+            let (Some(whole), Some(label)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            let head: String = line.text[whole.end()..].chars().take(30).collect();
+            if let Some((stamp, span)) = dates::find_dates(&head).into_iter().next()
+                && head[..span.start].trim().is_empty()
+            {
+                let entry = LabelledDate {
+                    label: label.as_str().to_string(),
+                    date: stamp.render(),
+                };
+                if !out.contains(&entry) && out.len() < 50 {
+                    out.push(entry);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn visible_label_dates(lines: &[Line]) -> Vec<(Stamp, String, usize)> {
+    let mut out = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        if line.is_footer || is_widget(&line.text) || line.text.len() > 400 {
+            continue;
+        }
+        for label in VISIBLE_LABEL.find_iter(&line.text) {
+            // A bare 日期/时间 is a label only when it stands alone: 抽检时间 is not 时间.
+            let bare = !label.as_str().starts_with(['发', '公', '上', '更']);
+            let before = line.text[..label.start()].chars().next_back();
+            if bare && before.is_some_and(|c| c.is_alphanumeric()) {
+                continue;
+            }
+            if label.as_str().starts_with("更新") {
+                continue; // 更新时间 is not a publication date
+            }
+            let mut rest = &line.text[label.end()..];
+            if rest.trim().is_empty()
+                && let Some(next) = lines.get(index + 1)
+            {
+                rest = &next.text;
+            }
+            let head: String = rest.chars().take(40).collect();
+            if let Some((stamp, span)) = dates::find_dates(&head).into_iter().next()
+                && head[..span.start].trim().is_empty()
+            {
+                out.push((stamp, format!("{}{}", label.as_str(), &head[..span.end]), index));
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The extractor
+
+static SEL_META: LazyLock<Selector> = LazyLock::new(|| Selector::parse("meta").expect("static selector"));
+static SEL_TITLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("title").expect("static selector"));
+static SEL_H1: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("h1, h2, .title, .article-title, #title").expect("static selector"));
+static SEL_A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static selector"));
+static SEL_LI_TR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("li, tr").expect("static selector"));
+static SEL_TABLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").expect("static selector"));
+static SEL_TR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("tr").expect("static selector"));
+static SEL_CELL: LazyLock<Selector> = LazyLock::new(|| Selector::parse("td, th").expect("static selector"));
+static SEL_FORM: LazyLock<Selector> = LazyLock::new(|| Selector::parse("form").expect("static selector"));
+static SEL_FIELD: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("input, select, textarea").expect("static selector"));
+static SEL_IMG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("img").expect("static selector"));
+static SEL_XML_SCRIPT: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse(r#"script[type="text/xml"]"#).expect("static selector"));
+static RECORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex"));
+
+/// Deeper nesting than any real page has. HTML parsing is quadratic in nesting depth, so a
+/// hostile page of 50,000 nested `<div>`s would take seconds; it is cut here instead.
+pub const MAX_NESTING: usize = 4000;
+
+/// Elements that never hold children or close themselves implicitly; they do not nest.
+fn is_flat_tag(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"p" | b"li"
+            | b"td"
+            | b"th"
+            | b"tr"
+            | b"option"
+            | b"dt"
+            | b"dd"
+            | b"br"
+            | b"img"
+            | b"meta"
+            | b"link"
+            | b"input"
+            | b"hr"
+            | b"area"
+            | b"base"
+            | b"col"
+            | b"embed"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+    )
+}
+
+/// Where approximate element nesting first exceeds `MAX_NESTING`, if it does (a byte scan,
+/// no parsing: comments and raw-text elements are skipped).
+fn nesting_cut(html: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += offset + 1;
+        if bytes[i..].starts_with(b"!--") {
+            i = html[i..].find("-->").map_or(bytes.len(), |e| i + e + 3);
+            continue;
+        }
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |e| start + e);
+        if end == start {
+            continue;
+        }
+        let name = bytes[start..end].to_ascii_lowercase();
+        if matches!(name.as_slice(), b"script" | b"style" | b"textarea" | b"title") && !closing {
+            let close = format!("</{}", String::from_utf8_lossy(&name));
+            i = html[end..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map_or(bytes.len(), |e| end + e);
+            continue;
+        }
+        if is_flat_tag(&name) {
+            continue;
+        }
+        let self_closing = bytes[end..]
+            .iter()
+            .position(|b| *b == b'>')
+            .is_some_and(|gt| gt > 0 && bytes[end + gt - 1] == b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > MAX_NESTING {
+                return Some(i - 1);
+            }
+        }
+    }
+    None
+}
+
+/// Reads a page. Never panics; malformed HTML is parsed the way browsers parse it.
+pub fn extract_page(input: &PageInput) -> PageFacts {
+    let decoded = encoding::decode(input.body, input.content_type);
+    let mut warnings = Vec::new();
+    let source = match nesting_cut(&decoded.text) {
+        Some(at) => {
+            warnings.push(format!(
+                "elements nested more than {MAX_NESTING} deep at byte {at}: the rest of the page was not read"
+            ));
+            &decoded.text[..at]
+        }
+        None => decoded.text.as_str(),
+    };
+    let html = Html::parse_document(source);
+    let lines = flatten(&html);
+    let url = input.url;
+
+    let mut metas: HashMap<String, String> = HashMap::new();
+    for meta in html.select(&SEL_META) {
+        let element = meta.value();
+        let name = element
+            .attr("name")
+            .or(element.attr("property"))
+            .or(element.attr("itemprop"));
+        if let (Some(name), Some(content)) = (name, element.attr("content")) {
+            metas
+                .entry(name.trim().to_ascii_lowercase())
+                .or_insert_with(|| content.trim().to_string());
+        }
+    }
+    let meta = |name: &str| metas.get(name).filter(|v| !v.is_empty()).cloned();
+    let site_name = meta("sitename");
+
+    let metadata = read_metadata(&lines);
+    let field = |f: Field| metadata.get(&f).map(|(v, _)| v.clone());
+    let metadata_labels = [
+        Field::IndexNo,
+        Field::Publisher,
+        Field::DocDate,
+        Field::DocNo,
+        Field::Topic,
+        Field::Validity,
+    ]
+    .iter()
+    .filter(|f| metadata.contains_key(f))
+    .count();
+
+    // Title.
+    let title = meta("articletitle").or_else(|| {
+        let from_title = html
+            .select(&SEL_TITLE)
+            .next()
+            .map(element_text)
+            .map(|t| strip_site_suffix(&t, site_name.as_deref()));
+        let heading = html
+            .select(&SEL_H1)
+            .map(element_text)
+            .find(|t| t.chars().count() >= 4 && t.chars().count() <= 200 && Some(t) != site_name.as_ref());
+        match (heading, from_title) {
+            (Some(h), Some(t)) if t.contains(&h) || h.contains(&t) => Some(h),
+            (_, Some(t)) if !t.is_empty() => Some(t),
+            (h, _) => h,
+        }
+    });
+
+    // Links, attachments.
+    let mut link_list = Vec::new();
+    let mut attachments = Vec::new();
+    for a in html.select(&SEL_A) {
+        let Some(href) = a.value().attr("href") else { continue };
+        let Some(target) = resolve(url, href) else { continue };
+        let text = element_text(a);
+        let text = if text.is_empty() {
+            a.value().attr("title").unwrap_or("").to_string()
+        } else {
+            text
+        };
+        if let Some(ext) = attachment_ext(&target) {
+            attachments.push(AttachmentLink {
+                url: target.to_string(),
+                text: text.clone(),
+                ext,
+            });
+        }
+        link_list.push(Link {
+            url: target.to_string(),
+            text,
+        });
+    }
+
+    let list_items = read_list_items(&html, url);
+    let tables = read_tables(&html);
+    let forms = read_forms(&html, url);
+    let images = read_images(&html, url);
+    let contacts = read_contacts(&lines);
+
+    // Column.
+    let column_path = breadcrumb(&lines);
+    let column_type = meta("columntype");
+    let column = meta("columnname").or_else(|| column_path.last().cloned());
+
+    // Kind.
+    let has_date_meta = META_DATE_NAMES.iter().any(|n| metas.contains_key(*n));
+    let prose_lines = lines
+        .iter()
+        .filter(|l| !l.is_footer && l.text.chars().count() >= 60)
+        .count();
+    let has_article_marks = meta("articletitle").is_some()
+        || metadata_labels >= 2
+        || metadata.contains_key(&Field::PubDate)
+        || (list_items.len() < 5
+            && (has_date_meta
+                || prose_lines >= 2
+                || dates::url_date(url.as_str()).is_some()
+                || dates::objectid_date(url.as_str()).is_some()));
+    let strong_article = meta("articletitle").is_some() || metadata_labels >= 2;
+    // The portal's root, or the root of a site inside it (山东 `/gongkai/site_x/index.html`).
+    let is_root = matches!(
+        url.path(),
+        "/" | "/index.html" | "/index.htm" | "/index.shtml" | "/default.html"
+    ) || url
+        .path()
+        .split('/')
+        .rev()
+        .nth(1)
+        .is_some_and(|dir| dir.starts_with("site_"))
+        && url.path().ends_with("/index.html");
+    let path = url.path().to_ascii_lowercase();
+    let search_form = forms.iter().any(|f| f.kind == "search");
+    let apply_form = forms.iter().any(|f| f.kind == "apply");
+    let visible = visible_label_dates(&lines);
+    let kind = if is_root || column_type.as_deref() == Some("首页") && !has_article_marks {
+        PageKind::Home
+    } else if path.contains("search") && search_form {
+        PageKind::Search
+    } else if list_items.len() >= 5 && !strong_article {
+        PageKind::List
+    } else if has_article_marks || (!visible.is_empty() && list_items.len() < 5) {
+        PageKind::Article
+    } else if list_items.len() >= 3 {
+        PageKind::List
+    } else if apply_form {
+        PageKind::Form
+    } else if dates::url_date(url.as_str()).is_some() {
+        PageKind::Article
+    } else {
+        PageKind::Other
+    };
+
+    // Publication date candidates.
+    let mut candidates: Vec<DateCandidate> = Vec::new();
+    let mut push = |stamp: Stamp, source: DateSource, evidence: String| {
+        candidates.push(DateCandidate {
+            date: stamp.render(),
+            source,
+            evidence,
+            stamp,
+        });
+    };
+    let metadata_line = metadata
+        .iter()
+        .filter(|(f, _)| **f != Field::PubDate && **f != Field::Title)
+        .map(|(_, (_, i))| *i)
+        .collect::<Vec<_>>();
+    if let Some((value, index)) = metadata.get(&Field::PubDate)
+        && let Some(stamp) = dates::parse_value(value)
+    {
+        let near_metadata = metadata_labels >= 2 && metadata_line.iter().any(|i| i.abs_diff(*index) <= 8);
+        let source = if near_metadata {
+            DateSource::MetadataTable
+        } else {
+            DateSource::VisibleLabel
+        };
+        push(stamp, source, format!("发布日期：{value}"));
+    }
+    for (stamp, evidence, _) in &visible {
+        push(*stamp, DateSource::VisibleLabel, evidence.clone());
+    }
+    for name in META_DATE_NAMES {
+        if let Some(value) = metas.get(*name)
+            && let Some(stamp) = dates::parse_value(value)
+        {
+            push(
+                stamp,
+                DateSource::Meta,
+                format!("<meta name=\"{name}\" content=\"{value}\">"),
+            );
+        }
+    }
+    if let Some((stamp, part)) = dates::url_date(url.as_str()) {
+        push(stamp, DateSource::Url, part);
+    }
+    if let Some((stamp, part)) = dates::objectid_date(url.as_str()) {
+        push(stamp, DateSource::Objectid, part);
+    }
+    if let Some(stamp) = input.last_modified.and_then(dates::http_date) {
+        push(
+            stamp,
+            DateSource::LastModified,
+            format!("Last-Modified: {}", input.last_modified.unwrap_or("")),
+        );
+    }
+    candidates.dedup_by(|a, b| a.date == b.date && a.source == b.source);
+    let dated_kind = matches!(kind, PageKind::Article | PageKind::Other | PageKind::Form);
+    let chosen = if dated_kind {
+        candidates.iter().min_by_key(|c| c.source).cloned()
+    } else {
+        None
+    };
+    let pub_date_conflict = chosen.as_ref().is_some_and(|chosen| {
+        chosen.source < DateSource::Meta
+            && candidates
+                .iter()
+                .any(|c| c.source == DateSource::Meta && c.stamp.date != chosen.stamp.date)
+    });
+
+    let doc_date = field(Field::DocDate)
+        .and_then(|v| dates::parse_value(&v))
+        .map(|s| s.date.format("%Y-%m-%d").to_string());
+    let text: String = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+
+    PageFacts {
+        url: url.to_string(),
+        title,
+        pub_date: chosen.as_ref().map(|c| c.date.clone()),
+        pub_date_source: chosen.as_ref().map(|c| c.source),
+        pub_date_candidates: candidates,
+        pub_date_conflict,
+        doc_date,
+        event_dates: labelled_dates(&lines),
+        index_no: field(Field::IndexNo),
+        doc_no: field(Field::DocNo),
+        publisher: field(Field::Publisher),
+        topic: field(Field::Topic),
+        validity: field(Field::Validity),
+        column,
+        column_path,
+        column_type,
+        kind,
+        list_items,
+        tables,
+        attachments,
+        links: link_list.len(),
+        link_list,
+        forms,
+        images,
+        contacts,
+        site_name,
+        site_id_code: meta("siteidcode"),
+        encoding: decoded.encoding.name().to_ascii_lowercase(),
+        encoding_source: decoded.source_label(),
+        text_length: text.chars().count(),
+        text,
+        warnings,
+        extractor: EXTRACTOR_VERSION,
+    }
+}
+
+/// Whether a body is a document format rather than a web page (magic bytes).
+pub fn looks_like_attachment(body: &[u8]) -> bool {
+    body.starts_with(b"%PDF")
+        || body.starts_with(b"PK\x03\x04")
+        || body.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        || body.starts_with(b"Rar!")
+}
+
+/// Facts of an attachment: its text and tables, in the same model as a page.
+pub fn extract_attachment_page(input: &PageInput) -> PageFacts {
+    let name =
+        attachment_ext(input.url).unwrap_or_else(|| input.url.path().rsplit('/').next().unwrap_or("").to_string());
+    let parsed = super::attachment::extract_attachment(input.body, &name);
+    let mut candidates = Vec::new();
+    if let Some(stamp) = input.last_modified.and_then(dates::http_date) {
+        candidates.push(DateCandidate {
+            date: stamp.render(),
+            source: DateSource::LastModified,
+            evidence: format!("Last-Modified: {}", input.last_modified.unwrap_or("")),
+            stamp,
+        });
+    }
+    if let Some((stamp, part)) = dates::url_date(input.url.as_str()) {
+        candidates.push(DateCandidate {
+            date: stamp.render(),
+            source: DateSource::Url,
+            evidence: part,
+            stamp,
+        });
+    }
+    let mut contacts = BTreeMap::new();
+    if !parsed.text.is_empty() {
+        let lines: Vec<Line> = parsed
+            .text
+            .lines()
+            .map(|l| Line {
+                text: collapse(l),
+                is_footer: false,
+            })
+            .collect();
+        contacts = read_contacts(&lines);
+    }
+    let title = parsed
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.chars().count() >= 4)
+        .map(|l| l.chars().take(120).collect());
+    PageFacts {
+        url: input.url.to_string(),
+        title,
+        pub_date: None,
+        pub_date_source: None,
+        pub_date_candidates: candidates,
+        pub_date_conflict: false,
+        doc_date: None,
+        event_dates: Vec::new(),
+        index_no: None,
+        doc_no: None,
+        publisher: None,
+        topic: None,
+        validity: None,
+        column: None,
+        column_path: Vec::new(),
+        column_type: None,
+        kind: PageKind::Attachment,
+        list_items: Vec::new(),
+        tables: parsed.tables,
+        attachments: Vec::new(),
+        links: 0,
+        link_list: Vec::new(),
+        forms: Vec::new(),
+        images: Vec::new(),
+        contacts,
+        site_name: None,
+        site_id_code: None,
+        encoding: parsed.format,
+        encoding_source: match (&parsed.error, parsed.text_reliable) {
+            (Some(e), _) => format!("error: {e}"),
+            (None, false) => "text unreliable".to_string(),
+            (None, true) => "parsed".to_string(),
+        },
+        text_length: parsed.text.chars().count(),
+        text: parsed.text,
+        warnings: parsed.error.into_iter().collect(),
+        extractor: EXTRACTOR_VERSION,
+    }
+}
+
+fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = href.trim();
+    let lower = href.get(..11).unwrap_or(href).to_ascii_lowercase();
+    if href.is_empty()
+        || href.starts_with('#')
+        || lower.starts_with("javascript:")
+        || lower.starts_with("mailto:")
+        || lower.starts_with("tel:")
+    {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    url.set_fragment(None);
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// `关于…的通知_周村区人民政府` → `关于…的通知`.
+fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
+    let parts: Vec<&str> = title
+        .split(['_', '|', '—', '–'])
+        .flat_map(|p| p.split(" - "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let is_site = |p: &str| {
+        site_name.is_some_and(|s| p == s)
+            || p.ends_with("人民政府")
+            || p.ends_with("政府网")
+            || p.ends_with("门户网站")
+            || p == "首页"
+    };
+    parts
+        .iter()
+        .find(|p| !is_site(p))
+        .map_or_else(|| title.trim().to_string(), |p| p.to_string())
+}
+
+static BREADCRUMB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(当前位置|您的位置|您现在的位置|所在位置|现在位置|位置)\s*[:：]\s*").expect("static regex")
+});
+
+fn breadcrumb(lines: &[Line]) -> Vec<String> {
+    for line in lines.iter().filter(|l| !l.is_footer) {
+        if let Some(m) = BREADCRUMB.find(&line.text) {
+            let rest = &line.text[m.end()..];
+            let parts: Vec<String> = rest
+                .split(['>', '»', '＞', '→', '›', '/', '\t'])
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty() && p.chars().count() <= 30)
+                .filter(|p| {
+                    !matches!(
+                        p.as_str(),
+                        "正文" | "详情" | "详细信息" | "内容" | "浏览文章" | "阅读文章" | "文章内容"
+                    )
+                })
+                .collect();
+            if !parts.is_empty() {
+                return parts;
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn read_list_items(html: &Html, base: &Url) -> Vec<ListItem> {
+    // Items are grouped by their parent; a group is a list when most of its items are dated.
+    let mut groups: Vec<(ego_tree::NodeId, Vec<(ListItem, bool)>)> = Vec::new();
+    for item in html.select(&SEL_LI_TR) {
+        let Some(parent) = item.parent() else { continue };
+        let anchors: Vec<ElementRef> = item.select(&SEL_A).take(3).collect();
+        if anchors.len() != 1 {
+            continue;
+        }
+        let a = anchors[0];
+        let Some(url) = a.value().attr("href").and_then(|h| resolve(base, h)) else {
+            continue;
+        };
+        let text = element_text(a);
+        let title = a
+            .value()
+            .attr("title")
+            .map(str::trim)
+            .filter(|t| t.chars().count() > text.chars().count())
+            .map_or(text, str::to_string);
+        if title.chars().count() < 4 {
+            continue;
+        }
+        let full = element_text(item);
+        let rest = full.replacen(&title, "", 1);
+        let date = dates::find_dates(&rest)
+            .into_iter()
+            .next()
+            .map(|(s, _)| s.date.format("%Y-%m-%d").to_string());
+        let is_dated = date.is_some();
+        let entry = ListItem {
+            title,
+            url: url.to_string(),
+            date,
+        };
+        match groups.iter_mut().find(|(id, _)| *id == parent.id()) {
+            Some((_, items)) => items.push((entry, is_dated)),
+            None => groups.push((parent.id(), vec![(entry, is_dated)])),
+        }
+    }
+    let mut items: Vec<ListItem> = Vec::new();
+    for (_, group) in groups {
+        let dated = group.iter().filter(|(_, d)| *d).count();
+        if dated >= 1 && dated * 2 >= group.len() {
+            items.extend(group.into_iter().map(|(item, _)| item));
+        }
+    }
+    // Hanweb keeps list records in <script type="text/xml"> CDATA.
+    for script in html.select(&SEL_XML_SCRIPT) {
+        let text: String = script.text().collect();
+        for record in RECORD.captures_iter(&text) {
+            let fragment = Html::parse_fragment(&record[1]);
+            if let Some(a) = fragment.select(&SEL_A).next()
+                && let Some(url) = a.value().attr("href").and_then(|h| resolve(base, h))
+            {
+                let text = element_text(a);
+                let title = a
+                    .value()
+                    .attr("title")
+                    .map(str::trim)
+                    .filter(|t| t.chars().count() > text.chars().count())
+                    .map_or(text, str::to_string);
+                let whole: String = fragment.root_element().text().collect();
+                let date = dates::find_dates(&whole.replacen(&title, "", 1))
+                    .into_iter()
+                    .next()
+                    .map(|(s, _)| s.date.format("%Y-%m-%d").to_string());
+                if !items.iter().any(|i| i.url == url.as_str()) {
+                    items.push(ListItem {
+                        title,
+                        url: url.to_string(),
+                        date,
+                    });
+                }
+            }
+        }
+    }
+    items
+}
+
+/// Cells a table may expand to; beyond this a table is cut (hostile colspans).
+const MAX_TABLE_CELLS: usize = 200_000;
+
+fn read_tables(html: &Html) -> Vec<Table> {
+    let mut tables = Vec::new();
+    for table in html.select(&SEL_TABLE) {
+        if table.select(&SEL_TABLE).nth(1).is_some() || table.select(&SEL_FIELD).next().is_some() {
+            continue; // a layout table holding other tables, or a form laid out in a table
+        }
+        let rows_with_links = table
+            .select(&SEL_TR)
+            .filter(|tr| tr.select(&SEL_A).next().is_some())
+            .count();
+        let row_count = table.select(&SEL_TR).count();
+        if row_count > 0 && rows_with_links * 2 > row_count {
+            continue; // a list or navigation laid out as a table
+        }
+        let mut grid: Vec<Vec<Option<String>>> = Vec::new();
+        let mut header_rows = 0usize;
+        let mut cells_total = 0usize;
+        for (r, tr) in table.select(&SEL_TR).enumerate() {
+            if r >= grid.len() {
+                grid.push(Vec::new());
+            }
+            let in_thead = tr
+                .parent()
+                .and_then(ElementRef::wrap)
+                .is_some_and(|p| p.value().name() == "thead");
+            let cells: Vec<ElementRef> = tr
+                .select(&SEL_CELL)
+                .filter(|c| c.parent().map(|p| p.id()) == Some(tr.id()))
+                .collect();
+            if (in_thead || (!cells.is_empty() && cells.iter().all(|c| c.value().name() == "th"))) && header_rows == r {
+                header_rows += 1;
+            }
+            let mut col = 0usize;
+            for cell in cells {
+                while grid[r].get(col).is_some_and(Option::is_some) {
+                    col += 1;
+                }
+                let span = |name: &str, max: usize| {
+                    cell.value()
+                        .attr(name)
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(1)
+                        .clamp(1, max)
+                };
+                let (rowspan, colspan) = (span("rowspan", 500), span("colspan", 100));
+                let text = element_text(cell);
+                for dr in 0..rowspan {
+                    while grid.len() <= r + dr {
+                        grid.push(Vec::new());
+                    }
+                    for dc in 0..colspan {
+                        let row = &mut grid[r + dr];
+                        while row.len() <= col + dc {
+                            row.push(None);
+                        }
+                        row[col + dc] = Some(text.clone());
+                        cells_total += 1;
+                    }
+                }
+                col += colspan;
+                if cells_total > MAX_TABLE_CELLS {
+                    break;
+                }
+            }
+            if cells_total > MAX_TABLE_CELLS {
+                break;
+            }
+        }
+        let rows: Vec<Vec<String>> = grid
+            .into_iter()
+            .map(|row| row.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>())
+            .filter(|row| row.iter().any(|c| !c.is_empty()))
+            .collect();
+        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        if rows.len() < 2 || width < 2 {
+            continue;
+        }
+        let joined: String = rows.iter().flatten().map(String::as_str).collect();
+        let metadata_labels = ["索引号", "成文日期", "发布机构", "发文机关", "主题分类"]
+            .iter()
+            .filter(|l| joined.contains(*l))
+            .count();
+        if metadata_labels >= 2 {
+            continue; // the 信息公开 metadata block, read as fields instead
+        }
+        if header_rows == 0 {
+            let first = &rows[0];
+            let is_header = first.iter().filter(|c| !c.is_empty()).count() >= 2
+                && first
+                    .iter()
+                    .all(|c| c.chars().count() <= 40 && dates::find_dates(c).is_empty() && c.parse::<f64>().is_err());
+            if is_header {
+                header_rows = 1;
+            }
+        }
+        if header_rows == 0 && width <= 2 {
+            continue; // label/value layout, not a data table
+        }
+        // A grouped header (收入 | 收入 | 支出 | 支出 over 项目 | 决算数 …) spans two rows.
+        if header_rows == 1 && rows.len() > 2 {
+            let first = &rows[0];
+            let has_groups = first.windows(2).any(|w| !w[0].is_empty() && w[0] == w[1]);
+            let second_is_text = rows[1]
+                .iter()
+                .all(|c| c.chars().count() <= 40 && c.parse::<f64>().is_err() && dates::find_dates(c).is_empty());
+            if has_groups && second_is_text && rows[1].iter().any(|c| !c.is_empty()) {
+                header_rows = 2;
+            }
+        }
+        let header_rows = header_rows.min(rows.len() - 1);
+        let (headers, body) = rows.split_at(header_rows);
+        tables.push(Table {
+            headers: headers.to_vec(),
+            rows: body.to_vec(),
+            source: "html".to_string(),
+        });
+    }
+    tables
+}
+
+fn read_forms(html: &Html, base: &Url) -> Vec<Form> {
+    html.select(&SEL_FORM)
+        .map(|form| {
+            let action_raw = form.value().attr("action").unwrap_or("").trim().to_string();
+            let action = resolve(base, &action_raw).map_or(action_raw, |u| u.to_string());
+            let method = form.value().attr("method").unwrap_or("get").to_ascii_lowercase();
+            let fields: Vec<String> = form
+                .select(&SEL_FIELD)
+                .filter(|f| {
+                    !matches!(
+                        f.value().attr("type"),
+                        Some("hidden" | "submit" | "button" | "image" | "reset")
+                    )
+                })
+                .filter_map(|f| f.value().attr("name").map(str::to_string))
+                .collect();
+            let lower = action.to_ascii_lowercase();
+            let search_names = [
+                "q",
+                "query",
+                "keyword",
+                "keywords",
+                "searchword",
+                "textfield",
+                "wd",
+                "key",
+                "searchkey",
+            ];
+            let text = element_text(form);
+            let kind = if lower.contains("search")
+                || fields
+                    .iter()
+                    .any(|f| search_names.contains(&f.to_ascii_lowercase().as_str()))
+                    && fields.len() <= 3
+            {
+                "search"
+            } else if lower.contains("ysqgk") || lower.contains("apply") || text.contains("申请") || fields.len() >= 4
+            {
+                "apply"
+            } else {
+                "other"
+            };
+            Form {
+                kind: kind.to_string(),
+                action,
+                method,
+                fields,
+            }
+        })
+        .collect()
+}
+
+fn read_images(html: &Html, base: &Url) -> Vec<Image> {
+    html.select(&SEL_IMG)
+        .filter_map(|img| {
+            let src = img.value().attr("src")?;
+            let src = resolve(base, src).map_or_else(|| src.to_string(), |u| u.to_string());
+            // The words beside an image: its parent's text, or the grandparent's when the
+            // parent holds only the image (a QR code in a <p>, its caption in a sibling).
+            let parent = img.parent().and_then(ElementRef::wrap);
+            let mut near = parent.map(element_text).unwrap_or_default();
+            if near.chars().count() < 4 {
+                near = parent
+                    .and_then(|p| p.parent())
+                    .and_then(ElementRef::wrap)
+                    .map(element_text)
+                    .unwrap_or_default();
+            }
+            Some(Image {
+                src,
+                alt: img
+                    .value()
+                    .attr("alt")
+                    .or(img.value().attr("title"))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+                near_text: near.chars().take(120).collect(),
+            })
+        })
+        .take(500)
+        .collect()
+}
+
+static CONTACT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(联系电话|咨询电话|办公电话|监督电话|投诉电话|举报电话|电话|传真号码|传真|电子邮箱|电子信箱|邮箱|E-?mail|办公地址|通讯地址|联系地址|地址|邮政编码|邮编|办公时间|工作时间|受理时间)\s*[:：]")
+        .expect("static regex")
+});
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\(?0\d{2,3}\)?[-\s]?)?\d{7,8}(?:-\d{1,5})?|1[3-9]\d{9}|12345").expect("static regex")
+});
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("static regex"));
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6}\b").expect("static regex"));
+
+fn contact_kind(label: &str) -> &'static str {
+    match label {
+        l if l.contains("传真") => "传真",
+        l if l.contains("电话") => "电话",
+        l if l.contains("邮箱") || l.contains("信箱") || l.to_ascii_lowercase().contains("mail") => "电子邮箱",
+        l if l.contains("邮") => "邮政编码",
+        l if l.contains("地址") => "办公地址",
+        _ => "办公时间",
+    }
+}
+
+fn read_contacts(lines: &[Line]) -> BTreeMap<String, Vec<String>> {
+    let mut contacts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in lines {
+        if line.text.len() > 1000 {
+            continue;
+        }
+        let labels: Vec<regex::Match> = CONTACT_LABEL.find_iter(&line.text).collect();
+        for (i, label) in labels.iter().enumerate() {
+            let end = labels.get(i + 1).map_or(line.text.len(), |next| next.start());
+            let value = line.text[label.end()..end]
+                .trim_matches(|c: char| c.is_whitespace() || matches!(c, ';' | '；' | '，' | ',' | '。'));
+            let kind = contact_kind(label.as_str().trim_end_matches([':', '：']).trim());
+            let found: Vec<String> = match kind {
+                "电话" | "传真" => PHONE.find_iter(value).map(|m| m.as_str().to_string()).collect(),
+                "电子邮箱" => EMAIL.find_iter(value).map(|m| m.as_str().to_string()).collect(),
+                "邮政编码" => POSTCODE
+                    .find_iter(value)
+                    .map(|m| m.as_str().to_string())
+                    .take(1)
+                    .collect(),
+                _ => {
+                    let v: String = value.split('\t').next().unwrap_or("").trim().chars().take(80).collect();
+                    if v.chars().count() >= 2 { vec![v] } else { Vec::new() }
+                }
+            };
+            let entry = contacts.entry(kind.to_string()).or_default();
+            for value in found {
+                if !entry.contains(&value) {
+                    entry.push(value);
+                }
+            }
+        }
+    }
+    contacts.retain(|_, v| !v.is_empty());
+    contacts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(url: &str, html: &str) -> PageFacts {
+        let url = Url::parse(url).unwrap();
+        extract_page(&PageInput {
+            url: &url,
+            body: html.as_bytes(),
+            content_type: Some("text/html; charset=utf-8"),
+            last_modified: None,
+        })
+    }
+
+    #[test]
+    fn metadata_table_wins_over_meta_and_url() {
+        let html = r#"<html><head><title>关于印发方案的通知_周村区人民政府</title>
+            <meta name="PubDate" content="2025-06-30 09:00"><meta name="ColumnName" content="政策文件"></head><body>
+            <div class="crumb">当前位置：<a>首页</a> &gt; <a>政务公开</a> &gt; <a>政策文件</a></div>
+            <table class="xxgk"><tr><td>索 引 号：</td><td>11370306004215738G/2025-00012</td><td>发布机构：</td><td>周村区人民政府办公室</td></tr>
+            <tr><td>成文日期：</td><td>2025-06-20</td><td>发布日期：</td><td>2025年07月08日</td></tr>
+            <tr><td>文 号：</td><td>周政办发〔2025〕5号</td><td>有效性：</td><td>有效</td></tr></table>
+            <h1>关于印发方案的通知</h1><p>自2025年8月1日起施行。</p>
+            <div class="footer">©2005-2026 周村区人民政府 今天是2026年11月26日</div></body></html>"#;
+        let f = facts("http://www.zhoucun.gov.cn/art/2025/7/8/art_6005_1.html", html);
+        assert_eq!(f.title.as_deref(), Some("关于印发方案的通知"));
+        assert_eq!(f.pub_date.as_deref(), Some("2025-07-08"));
+        assert_eq!(f.pub_date_source, Some(DateSource::MetadataTable));
+        assert!(f.pub_date_conflict, "the PubDate meta says 06-30");
+        assert_eq!(f.doc_date.as_deref(), Some("2025-06-20"));
+        assert_eq!(f.index_no.as_deref(), Some("11370306004215738G/2025-00012"));
+        assert_eq!(f.doc_no.as_deref(), Some("周政办发〔2025〕5号"));
+        assert_eq!(f.publisher.as_deref(), Some("周村区人民政府办公室"));
+        assert_eq!(f.validity.as_deref(), Some("有效"));
+        assert_eq!(f.column.as_deref(), Some("政策文件"));
+        assert_eq!(f.column_path, vec!["首页", "政务公开", "政策文件"]);
+        assert_eq!(f.kind, PageKind::Article);
+        assert!(f.tables.is_empty(), "the metadata block is not a data table");
+    }
+
+    #[test]
+    fn visible_label_split_across_elements() {
+        let cases = [
+            r#"<h1>标题一二三四</h1><div class="info"><span>发布时间：</span><span>2023-03-05 10:20</span></div>"#,
+            "<h1>标题一二三四</h1><p>发布日期:&ensp;&ensp;2023/3/5&nbsp;10:20 来源：本站</p>",
+            "<h1>标题一二三四</h1><div>日期：<b>2023年3月5日 10:20</b> 浏览次数：</div>",
+        ];
+        for body in cases {
+            let f = facts(
+                "http://a.gov.cn/x/1.html",
+                &format!("<html><body>{body}<p>2024年的工作</p></body></html>"),
+            );
+            assert_eq!(f.pub_date.as_deref(), Some("2023-03-05 10:20"), "{body}");
+            assert_eq!(f.pub_date_source, Some(DateSource::VisibleLabel), "{body}");
+        }
+    }
+
+    #[test]
+    fn no_date_from_body_footer_or_widget() {
+        let html = r#"<html><body><div class="top">今天是2026年11月26日 星期四</div><h1>标题一二三四</h1>
+            <p>会议定于2025年3月1日召开。</p><div id="footer">Copyright 2005-2026 日期：2026-01-01</div></body></html>"#;
+        let f = facts("http://a.gov.cn/x/1.html", html);
+        assert_eq!(f.pub_date, None, "{:?}", f.pub_date_candidates);
+        let f = facts("http://a.gov.cn/art/2023/3/5/art_1_2.html", html);
+        assert_eq!(
+            (f.pub_date.as_deref(), f.pub_date_source),
+            (Some("2023-03-05"), Some(DateSource::Url))
+        );
+    }
+
+    #[test]
+    fn list_items_and_tables() {
+        let html = r#"<html><body><ul class="list">
+            <li><a href="/art/2025/3/5/art_1_1.html" title="关于开展政务公开工作的通知全文">关于开展政务公开…</a><span>2025-03-05</span></li>
+            <li><a href="/art/2025/3/4/art_1_2.html">第二条通知标题</a><span>2025-03-04</span></li>
+            <li><a href="/art/2025/3/3/art_1_3.html">第三条通知标题</a></li></ul>
+            <ul class="nav"><li><a href="/a">首页导航</a></li><li><a href="/b">政务公开</a></li></ul>
+            <table><tr><th>项目名称</th><th>政策依据</th><th>执收部门</th></tr>
+            <tr><td rowspan="2">证照工本费</td><td>鲁价费发〔2019〕1号</td><td colspan="1">区公安分局</td></tr>
+            <tr><td>财综〔2020〕2号</td><td>区民政局</td></tr></table></body></html>"#;
+        let f = facts("http://a.gov.cn/col/col1/index.html", html);
+        assert_eq!(f.kind, PageKind::List);
+        assert_eq!(f.list_items.len(), 3);
+        assert_eq!(f.list_items[0].title, "关于开展政务公开工作的通知全文");
+        assert_eq!(f.list_items[0].url, "http://a.gov.cn/art/2025/3/5/art_1_1.html");
+        assert_eq!(f.list_items[2].date, None);
+        assert_eq!(f.tables.len(), 1);
+        assert_eq!(f.tables[0].headers, vec![vec!["项目名称", "政策依据", "执收部门"]]);
+        assert_eq!(f.tables[0].rows[1], vec!["证照工本费", "财综〔2020〕2号", "区民政局"]);
+        assert_eq!(f.pub_date, None);
+    }
+
+    #[test]
+    fn contacts_forms_images_attachments() {
+        let html = r#"<html><body><p>办公地址：周村区新建中路166号 邮政编码：255300</p>
+            <p>联系电话：0533-6195556 传真：0533-6181234</p><p>电子邮箱：zcxxgk@zb.shandong.cn</p>
+            <p>办公时间：工作日上午8:30-12:00，下午13:30-17:30</p>
+            <form action="/jsearchfront/search.do"><input name="q"></form>
+            <form action="/ysqgk/submit" method="post"><input name="name"><input name="phone"><textarea name="content"></textarea><input name="addr"></form>
+            <div><img src="/images/wx.png" alt="周村发布"><span>扫一扫关注政务微信</span></div>
+            <a href="/attach/1.pdf">年报全文</a><a href="/module/download/downfile.jsp?classid=0&filename=ab12.xlsx">附件</a></body></html>"#;
+        let f = facts("http://a.gov.cn/about/zn.html", html);
+        assert_eq!(f.contacts["电话"], vec!["0533-6195556"]);
+        assert_eq!(f.contacts["传真"], vec!["0533-6181234"]);
+        assert_eq!(f.contacts["电子邮箱"], vec!["zcxxgk@zb.shandong.cn"]);
+        assert_eq!(f.contacts["邮政编码"], vec!["255300"]);
+        assert_eq!(f.contacts["办公地址"], vec!["周村区新建中路166号"]);
+        assert!(f.contacts["办公时间"][0].starts_with("工作日上午8:30"));
+        assert_eq!(
+            f.forms.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>(),
+            vec!["search", "apply"]
+        );
+        assert_eq!(f.images[0].alt, "周村发布");
+        assert!(f.images[0].near_text.contains("政务微信"));
+        assert_eq!(
+            f.attachments.iter().map(|a| a.ext.as_str()).collect::<Vec<_>>(),
+            vec!["pdf", "xlsx"]
+        );
+        assert_eq!(f.links, 2);
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let inputs = [
+            "<table><tr><td colspan=99999 rowspan=99999>x</td></tr><tr><td>y</td></tr></table>".to_string(),
+            "<div>".repeat(5_000),
+            "\u{0}\u{ffff}<<<>>>&&&;;".to_string(),
+            String::new(),
+        ];
+        for input in inputs {
+            let _ = facts("http://a.gov.cn/", &input);
+        }
+    }
+
+    #[test]
+    fn hostile_nesting_is_cut_with_a_warning() {
+        let deep = format!(
+            "<p>发布时间：2023-03-05</p>{}<a href=\"/x\">x</a>",
+            "<div>".repeat(50_000)
+        );
+        let f = facts("http://a.gov.cn/a.html", &deep);
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+        assert_eq!(f.pub_date.as_deref(), Some("2023-03-05"));
+        let normal =
+            "<html><body><div><p>a<p>b<li>c<td>d</div><!-- <div><div> --><script>'<div>'</script></body></html>";
+        assert_eq!(nesting_cut(normal), None);
+        assert_eq!(
+            nesting_cut(&"<div><br/>".repeat(MAX_NESTING + 1)),
+            Some(5 * MAX_NESTING + 5 * MAX_NESTING)
+        );
+    }
+}
