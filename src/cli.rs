@@ -57,6 +57,10 @@ pub struct ExtractArgs {
     /// Extract again even pages that already have facts from this extractor version.
     #[arg(long)]
     pub force: bool,
+    /// A site or CMS profile (TOML, see `selectors/sites/`) whose CSS selectors override the
+    /// heuristics where they match; repeatable. The CMS profiles of `selectors/cms/` always apply.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -69,6 +73,9 @@ pub struct InspectArgs {
     /// The URL a FILE was served from: resolves its relative links and gives URL dates.
     #[arg(long)]
     pub base_url: Option<String>,
+    /// A site or CMS profile (TOML) whose selectors override the heuristics; repeatable.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
     /// Print JSON (the stable contract). Without it, a short human summary.
     #[arg(long)]
     pub json: bool,
@@ -189,8 +196,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => run_serve(args).await,
         Command::Summary(args) => run_summary(args).await,
         Command::Extract(args) => run_extract(args).await,
-        Command::Inspect(args) => crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json).await,
+        Command::Inspect(args) => {
+            let profiles = load_profiles(&args.profiles)?;
+            crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
+        }
     }
+}
+
+/// The bundled CMS profiles plus the given files.
+fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::profile::Profile>> {
+    let mut profiles = crate::extract::profile::bundled_cms_profiles();
+    for file in files {
+        profiles.push(crate::extract::profile::Profile::load(file)?);
+    }
+    Ok(profiles)
 }
 
 async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
@@ -205,8 +224,9 @@ async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
             ),
         },
     };
+    let profiles = load_profiles(&args.profiles)?;
     let started = std::time::Instant::now();
-    let summary = crate::stage::extract::extract_run(&store, run_id, args.force).await?;
+    let summary = crate::stage::extract::extract_run(&store, run_id, args.force, &profiles).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else if summary.skipped_up_to_date {
@@ -219,12 +239,12 @@ async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
         kinds.sort();
         let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
         println!(
-            "run {run_id}: extracted {} pages in {:.1} s ({})\n  with a publication date {}  dated from column lists {}  errors {}",
+            "run {run_id}: extracted {} pages in {:.1} s ({})\n  with a publication date {}  list dates recorded {}  errors {}",
             summary.extracted,
             started.elapsed().as_secs_f64(),
             kinds.join(", "),
             summary.with_pub_date,
-            summary.dated_from_lists,
+            summary.list_dates_recorded,
             summary.errors
         );
     }

@@ -46,13 +46,19 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
 
     println!("\n3. extract facts from every stored page (no fetching)");
     let started = std::time::Instant::now();
-    let extracted = crate::stage::extract::extract_run(&store, second.run_id, false).await?;
+    let extracted = crate::stage::extract::extract_run(
+        &store,
+        second.run_id,
+        false,
+        &crate::extract::profile::bundled_cms_profiles(),
+    )
+    .await?;
     println!(
-        "  {} pages in {:.1} s; {} with a publication date ({} dated from column lists); {} errors",
+        "  {} pages in {:.1} s; {} with a publication date ({} list dates recorded); {} errors",
         extracted.extracted,
         started.elapsed().as_secs_f64(),
         extracted.with_pub_date,
-        extracted.dated_from_lists,
+        extracted.list_dates_recorded,
         extracted.errors
     );
     let mut kinds: Vec<_> = extracted.by_kind.iter().collect();

@@ -7,9 +7,16 @@ use crate::crawl::fetch::{self, HttpSettings};
 use crate::crawl::robots::{RobotsPolicy, agent_token};
 use crate::exit::ExitCode;
 use crate::extract::page::{self, PageFacts, PageInput};
+use crate::extract::profile::Profile;
 
 /// The facts of a body served from `url`.
-pub fn facts_of(url: &Url, body: &[u8], content_type: Option<&str>, last_modified: Option<&str>) -> PageFacts {
+pub fn facts_of(
+    url: &Url,
+    body: &[u8],
+    content_type: Option<&str>,
+    last_modified: Option<&str>,
+    profiles: &[Profile],
+) -> PageFacts {
     let input = PageInput {
         url,
         body,
@@ -19,11 +26,16 @@ pub fn facts_of(url: &Url, body: &[u8], content_type: Option<&str>, last_modifie
     if page::attachment_ext(url).is_some_and(|e| e != "txt" && e != "csv") || page::looks_like_attachment(body) {
         page::extract_attachment_page(&input)
     } else {
-        page::extract_page(&input)
+        page::extract_page_with(&input, profiles)
     }
 }
 
-pub async fn run_inspect(target: &str, base_url: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+pub async fn run_inspect(
+    target: &str,
+    base_url: Option<&str>,
+    json: bool,
+    profiles: &[Profile],
+) -> anyhow::Result<ExitCode> {
     let facts = if target.starts_with("http://") || target.starts_with("https://") {
         let url = Url::parse(target).with_context(|| format!("`{target}` is not a valid URL"))?;
         let settings = HttpSettings::default();
@@ -48,6 +60,7 @@ pub async fn run_inspect(target: &str, base_url: Option<&str>, json: bool) -> an
             &response.body,
             response.header("content-type"),
             response.header("last-modified"),
+            profiles,
         )
     } else {
         let path = std::path::Path::new(target);
@@ -59,7 +72,7 @@ pub async fn run_inspect(target: &str, base_url: Option<&str>, json: bool) -> an
                 .or_else(|| Url::parse("file:///page.html").ok())
                 .context("cannot make a file URL")?,
         };
-        facts_of(&url, &body, None, None)
+        facts_of(&url, &body, None, None, profiles)
     };
     if json {
         println!("{}", serde_json::to_string_pretty(&facts)?);

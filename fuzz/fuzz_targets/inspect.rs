@@ -14,5 +14,5 @@ fuzz_target!(|data: &[u8]| {
     ];
     let pick = data.first().map_or(0, |b| usize::from(*b) % urls.len());
     let url = url::Url::parse(urls[pick]).expect("static url");
-    let _ = zwgk::inspect::facts_of(&url, data, None, None);
+    let _ = zwgk::inspect::facts_of(&url, data, None, None, &[]);
 });

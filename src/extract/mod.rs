@@ -6,4 +6,5 @@ pub mod dates;
 pub mod encoding;
 pub mod page;
 pub mod pdf;
+pub mod profile;
 pub mod table;

@@ -17,6 +17,7 @@ use url::Url;
 
 use super::dates::{self, DateCandidate, DateSource, Stamp};
 use super::encoding;
+use super::profile::Profile;
 use super::table::Table;
 
 /// Bumped whenever extraction output can change, so stale stored facts are visible.
@@ -626,8 +627,33 @@ fn nesting_cut(html: &str) -> Option<usize> {
     None
 }
 
-/// Reads a page. Never panics; malformed HTML is parsed the way browsers parse it.
+/// Reads a page with the heuristics alone. Never panics; malformed HTML is parsed the way
+/// browsers parse it.
 pub fn extract_page(input: &PageInput) -> PageFacts {
+    extract_page_with(input, &[])
+}
+
+/// The first non-empty text a profile selector finds, site profiles before CMS profiles.
+fn profile_text(
+    html: &Html,
+    profiles: &[&Profile],
+    pick: impl Fn(&Profile) -> Option<&Selector>,
+) -> Option<(String, String)> {
+    profiles.iter().find_map(|p| {
+        let selector = pick(p)?;
+        let element = html.select(selector).next()?;
+        let text = element
+            .value()
+            .attr("content")
+            .map(str::to_string)
+            .unwrap_or_else(|| element_text(element));
+        (!text.trim().is_empty()).then(|| (text.trim().to_string(), p.name.clone()))
+    })
+}
+
+/// Reads a page; where a matching profile's selector finds something, it overrides the
+/// heuristics (site profiles first, then CMS profiles).
+pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
     let decoded = encoding::decode(input.body, input.content_type);
     let mut warnings = Vec::new();
     let source = match nesting_cut(&decoded.text) {
@@ -642,6 +668,9 @@ pub fn extract_page(input: &PageInput) -> PageFacts {
     let html = Html::parse_document(source);
     let lines = flatten(&html);
     let url = input.url;
+    let host = url.host_str().unwrap_or("");
+    let mut applicable: Vec<&Profile> = profiles.iter().filter(|p| p.applies(host, source)).collect();
+    applicable.sort_by_key(|p| !p.is_site());
 
     let mut metas: HashMap<String, String> = HashMap::new();
     for meta in html.select(&SEL_META) {
@@ -716,16 +745,48 @@ pub fn extract_page(input: &PageInput) -> PageFacts {
         });
     }
 
-    let list_items = read_list_items(&html, url);
+    let mut list_items = read_list_items(&html, url);
+    // A Hanweb dataproxy.jsp answer is XML; HTML parsing drops its CDATA, so read it raw.
+    let trimmed = decoded.text.trim_start();
+    let is_datastore = trimmed.starts_with("<?xml") || trimmed.starts_with("<datastore");
+    if is_datastore {
+        for item in record_items(&decoded.text, url) {
+            if !list_items.iter().any(|l| l.url == item.url) {
+                list_items.push(item);
+            }
+        }
+    }
     let tables = read_tables(&html);
     let forms = read_forms(&html, url);
     let images = read_images(&html, url);
     let contacts = read_contacts(&lines);
 
     // Column.
-    let column_path = breadcrumb(&lines);
+    let profile_crumbs: Vec<String> = applicable
+        .iter()
+        .find_map(|p| {
+            let selector = p.breadcrumb.as_ref()?;
+            let crumbs: Vec<String> = html
+                .select(selector)
+                .map(element_text)
+                .filter(|t| !t.is_empty())
+                .collect();
+            (!crumbs.is_empty()).then_some(crumbs)
+        })
+        .unwrap_or_default();
+    let column_path = if profile_crumbs.is_empty() {
+        breadcrumb(&lines)
+    } else {
+        profile_crumbs
+    };
     let column_type = meta("columntype");
-    let column = meta("columnname").or_else(|| column_path.last().cloned());
+    let column = profile_text(&html, &applicable, |p| p.column.as_ref())
+        .map(|(t, _)| t)
+        .or_else(|| meta("columnname"))
+        .or_else(|| column_path.last().cloned());
+    let title = profile_text(&html, &applicable, |p| p.title.as_ref())
+        .map(|(t, _)| t)
+        .or(title);
 
     // Kind.
     let has_date_meta = META_DATE_NAMES.iter().any(|n| metas.contains_key(*n));
@@ -757,7 +818,9 @@ pub fn extract_page(input: &PageInput) -> PageFacts {
     let search_form = forms.iter().any(|f| f.kind == "search");
     let apply_form = forms.iter().any(|f| f.kind == "apply");
     let visible = visible_label_dates(&lines);
-    let kind = if is_root || column_type.as_deref() == Some("首页") && !has_article_marks {
+    let kind = if is_datastore {
+        PageKind::List
+    } else if is_root || column_type.as_deref() == Some("首页") && !has_article_marks {
         PageKind::Home
     } else if path.contains("search") && search_form {
         PageKind::Search
@@ -830,11 +893,24 @@ pub fn extract_page(input: &PageInput) -> PageFacts {
     }
     candidates.dedup_by(|a, b| a.date == b.date && a.source == b.source);
     let dated_kind = matches!(kind, PageKind::Article | PageKind::Other | PageKind::Form);
-    let chosen = if dated_kind {
+    let mut chosen = if dated_kind {
         candidates.iter().min_by_key(|c| c.source).cloned()
     } else {
         None
     };
+    // A profile's date element overrides the heuristic choice.
+    if let Some((text, name)) = profile_text(&html, &applicable, |p| p.pub_date.as_ref())
+        && let Some(stamp) = dates::parse_value(&text)
+    {
+        let candidate = DateCandidate {
+            date: stamp.render(),
+            source: DateSource::VisibleLabel,
+            evidence: format!("profile `{name}`: {text}"),
+            stamp,
+        };
+        candidates.insert(0, candidate.clone());
+        chosen = Some(candidate);
+    }
     let pub_date_conflict = chosen.as_ref().is_some_and(|chosen| {
         chosen.source < DateSource::Meta
             && candidates
@@ -1087,31 +1163,40 @@ fn read_list_items(html: &Html, base: &Url) -> Vec<ListItem> {
     // Hanweb keeps list records in <script type="text/xml"> CDATA.
     for script in html.select(&SEL_XML_SCRIPT) {
         let text: String = script.text().collect();
-        for record in RECORD.captures_iter(&text) {
-            let fragment = Html::parse_fragment(&record[1]);
-            if let Some(a) = fragment.select(&SEL_A).next()
-                && let Some(url) = a.value().attr("href").and_then(|h| resolve(base, h))
-            {
-                let text = element_text(a);
-                let title = a
-                    .value()
-                    .attr("title")
-                    .map(str::trim)
-                    .filter(|t| t.chars().count() > text.chars().count())
-                    .map_or(text, str::to_string);
-                let whole: String = fragment.root_element().text().collect();
-                let date = dates::find_dates(&whole.replacen(&title, "", 1))
-                    .into_iter()
-                    .next()
-                    .map(|(s, _)| s.date.format("%Y-%m-%d").to_string());
-                if !items.iter().any(|i| i.url == url.as_str()) {
-                    items.push(ListItem {
-                        title,
-                        url: url.to_string(),
-                        date,
-                    });
-                }
+        for item in record_items(&text, base) {
+            if !items.iter().any(|i| i.url == item.url) {
+                items.push(item);
             }
+        }
+    }
+    items
+}
+
+/// List items in Hanweb `<record><![CDATA[…]]></record>` fragments.
+fn record_items(text: &str, base: &Url) -> Vec<ListItem> {
+    let mut items = Vec::new();
+    for record in RECORD.captures_iter(text) {
+        let fragment = Html::parse_fragment(&record[1]);
+        if let Some(a) = fragment.select(&SEL_A).next()
+            && let Some(url) = a.value().attr("href").and_then(|h| resolve(base, h))
+        {
+            let text = element_text(a);
+            let title = a
+                .value()
+                .attr("title")
+                .map(str::trim)
+                .filter(|t| t.chars().count() > text.chars().count())
+                .map_or(text, str::to_string);
+            let whole: String = fragment.root_element().text().collect();
+            let date = dates::find_dates(&whole.replacen(&title, "", 1))
+                .into_iter()
+                .next()
+                .map(|(s, _)| s.date.format("%Y-%m-%d").to_string());
+            items.push(ListItem {
+                title,
+                url: url.to_string(),
+                date,
+            });
         }
     }
     items
@@ -1476,6 +1561,21 @@ mod tests {
     }
 
     #[test]
+    fn dataproxy_xml_is_a_list() {
+        let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><datastore><totalrecord>2</totalrecord><recordset>\
+            <record><![CDATA[<li><a href='/art/2025/3/5/art_1_1.html' title='关于开展政务公开工作的通知'>关于</a><span>2025-03-05</span></li>]]></record>\
+            <record><![CDATA[<li><a href='/art/2025/3/4/art_1_2.html'>第二条通知标题</a><span>2025-03-04</span></li>]]></record></recordset></datastore>";
+        let f = facts(
+            "http://a.gov.cn/module/web/jpage/dataproxy.jsp?columnid=1&startrecord=1&endrecord=45",
+            xml,
+        );
+        assert_eq!(f.kind, PageKind::List);
+        assert_eq!(f.list_items.len(), 2);
+        assert_eq!(f.list_items[0].title, "关于开展政务公开工作的通知");
+        assert_eq!(f.list_items[1].date.as_deref(), Some("2025-03-04"));
+    }
+
+    #[test]
     fn contacts_forms_images_attachments() {
         let html = r#"<html><body><p>办公地址：周村区新建中路166号 邮政编码：255300</p>
             <p>联系电话：0533-6195556 传真：0533-6181234</p><p>电子邮箱：zcxxgk@zb.shandong.cn</p>
@@ -1502,6 +1602,41 @@ mod tests {
             vec!["pdf", "xlsx"]
         );
         assert_eq!(f.links, 2);
+    }
+
+    #[test]
+    fn profiles_override_the_heuristics_only_where_they_match() {
+        let site = Profile::from_toml(
+            "name = \"t\"\nhosts = [\"a.gov.cn\"]\ntitle = \".tt\"\npub_date = \".when\"\nbreadcrumb = \".pos a\"",
+            "t.toml",
+        )
+        .unwrap();
+        let html = r#"<html><head><title>Wrong_x</title></head><body><div class="pos"><a>首页</a><a>通知公告</a></div>
+            <div class="tt">真正的标题在这里</div><span class="when">2024.5.6</span><p>发布时间：2024-05-01</p></body></html>"#;
+        let url = Url::parse("http://a.gov.cn/x.html").unwrap();
+        let input = PageInput {
+            url: &url,
+            body: html.as_bytes(),
+            content_type: None,
+            last_modified: None,
+        };
+        let f = extract_page_with(&input, std::slice::from_ref(&site));
+        assert_eq!(f.title.as_deref(), Some("真正的标题在这里"));
+        assert_eq!(f.pub_date.as_deref(), Some("2024-05-06"));
+        assert_eq!(f.column.as_deref(), Some("通知公告"));
+        let other = Url::parse("http://b.gov.cn/x.html").unwrap();
+        let input = PageInput {
+            url: &other,
+            body: html.as_bytes(),
+            content_type: None,
+            last_modified: None,
+        };
+        let f = extract_page_with(&input, &[site]);
+        assert_eq!(
+            f.pub_date.as_deref(),
+            Some("2024-05-01"),
+            "another host: heuristics only"
+        );
     }
 
     #[test]

@@ -12,8 +12,9 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use url::Url;
 
-use crate::extract::dates::{DateCandidate, DateSource};
+use crate::extract::dates::DateSource;
 use crate::extract::page::{self, EXTRACTOR_VERSION, PageFacts, PageInput, PageKind};
+use crate::extract::profile::Profile;
 use crate::store::{BodyRef, FactsRow, Store, StoreError};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -24,14 +25,14 @@ pub struct ExtractSummary {
     pub skipped_up_to_date: bool,
     pub by_kind: HashMap<String, usize>,
     pub with_pub_date: usize,
-    pub dated_from_lists: usize,
+    pub list_dates_recorded: usize,
     pub errors: usize,
 }
 
 const BATCH: usize = 64;
 
 /// Extracts one stored body (pure).
-pub fn facts_for(body_ref: &BodyRef, body: &[u8]) -> Result<PageFacts, String> {
+pub fn facts_for(body_ref: &BodyRef, body: &[u8], profiles: &[Profile]) -> Result<PageFacts, String> {
     let url = Url::parse(&body_ref.url).map_err(|e| format!("bad url `{}`: {e}", body_ref.url))?;
     let input = PageInput {
         url: &url,
@@ -42,7 +43,7 @@ pub fn facts_for(body_ref: &BodyRef, body: &[u8]) -> Result<PageFacts, String> {
     Ok(if body_ref.kind == "attachment" || page::looks_like_attachment(body) {
         page::extract_attachment_page(&input)
     } else {
-        page::extract_page(&input)
+        page::extract_page_with(&input, profiles)
     })
 }
 
@@ -67,7 +68,12 @@ fn row_for(body_ref: &BodyRef, facts: &PageFacts) -> FactsRow {
 }
 
 /// Extracts every page of `run_id` that lacks facts from this extractor (all when `force`).
-pub async fn extract_run(store: &Store, run_id: i64, force: bool) -> Result<ExtractSummary, StoreError> {
+pub async fn extract_run(
+    store: &Store,
+    run_id: i64,
+    force: bool,
+    profiles: &[Profile],
+) -> Result<ExtractSummary, StoreError> {
     let todo = store.bodies_to_extract(run_id, EXTRACTOR_VERSION, force).await?;
     let mut summary = ExtractSummary {
         run_id,
@@ -78,6 +84,7 @@ pub async fn extract_run(store: &Store, run_id: i64, force: bool) -> Result<Extr
     let batches: Vec<Vec<BodyRef>> = todo.chunks(BATCH).map(<[BodyRef]>::to_vec).collect();
     let mut results = futures_util::stream::iter(batches)
         .map(|batch| async move {
+            let profiles = profiles.to_vec();
             let hashes: Vec<String> = batch.iter().map(|b| b.sha256.clone()).collect();
             let bodies: HashMap<String, Vec<u8>> = store.bodies(&hashes).await?.into_iter().collect();
             let rows = tokio::task::spawn_blocking(move || {
@@ -86,7 +93,7 @@ pub async fn extract_run(store: &Store, run_id: i64, force: bool) -> Result<Extr
                     .map(|body_ref| {
                         let body = bodies.get(&body_ref.sha256).map(Vec::as_slice).unwrap_or(&[]);
                         // Extraction must not panic; if it ever does, record it against the page.
-                        match std::panic::catch_unwind(|| facts_for(body_ref, body)) {
+                        match std::panic::catch_unwind(|| facts_for(body_ref, body, &profiles)) {
                             Ok(Ok(facts)) => row_for(body_ref, &facts),
                             Ok(Err(error)) => error_row(body_ref, error),
                             Err(_) => error_row(body_ref, "extraction panicked; this is a bug in zwgk".to_string()),
@@ -109,7 +116,7 @@ pub async fn extract_run(store: &Store, run_id: i64, force: bool) -> Result<Extr
         }
         store.save_facts(&rows).await?;
     }
-    summary.dated_from_lists = add_list_dates(store, run_id).await?;
+    summary.list_dates_recorded = add_list_dates(store, run_id).await?;
     Ok(summary)
 }
 
@@ -132,63 +139,58 @@ fn error_row(body_ref: &BodyRef, error: String) -> FactsRow {
 }
 
 /// Adds the date a column list shows beside each link as a `list` candidate, and uses it when
-/// the page itself only has weaker evidence. Returns how many pages changed.
+/// the page itself only has weaker evidence. Works in batches so memory stays flat on big
+/// stores. Returns how many pages changed.
 async fn add_list_dates(store: &Store, run_id: i64) -> Result<usize, StoreError> {
-    let all = store.run_facts(run_id, EXTRACTOR_VERSION).await?;
     let mut list_dates: HashMap<String, String> = HashMap::new();
-    for (_, _, json) in &all {
-        let Ok(facts) = serde_json::from_str::<serde_json::Value>(json) else {
+    for (_, _, json) in store.run_facts(run_id, EXTRACTOR_VERSION, Some("list")).await? {
+        let Ok(facts) = serde_json::from_str::<serde_json::Value>(&json) else {
             continue;
         };
-        if let Some(items) = facts["list_items"].as_array() {
-            for item in items {
-                if let (Some(url), Some(date)) = (item["url"].as_str(), item["date"].as_str()) {
-                    list_dates.entry(url.to_string()).or_insert_with(|| date.to_string());
-                }
+        for item in facts["list_items"].as_array().into_iter().flatten() {
+            if let (Some(url), Some(date)) = (item["url"].as_str(), item["date"].as_str()) {
+                list_dates.entry(url.to_string()).or_insert_with(|| date.to_string());
             }
         }
     }
+    let listed: Vec<i64> = store
+        .run_fact_urls(run_id, EXTRACTOR_VERSION)
+        .await?
+        .into_iter()
+        .filter(|(_, url)| list_dates.contains_key(url))
+        .map(|(id, _)| id)
+        .collect();
+    let article = serde_json::to_value(PageKind::Article).expect("kind serialises");
     let mut changed = 0;
-    for (url_id, url, json) in all {
-        let Some(date) = list_dates.get(&url) else { continue };
-        let Ok(mut facts) = serde_json::from_str::<serde_json::Value>(&json) else {
-            continue;
-        };
-        let candidates = facts["pub_date_candidates"].as_array().cloned().unwrap_or_default();
-        if candidates.iter().any(|c| c["source"] == "list") {
-            continue;
+    for chunk in listed.chunks(500) {
+        let mut updates = Vec::new();
+        for (url_id, json) in store.facts_of_urls(chunk, EXTRACTOR_VERSION).await? {
+            let Ok(mut facts) = serde_json::from_str::<serde_json::Value>(&json) else {
+                continue;
+            };
+            let Some(date) = facts["url"].as_str().and_then(|u| list_dates.get(u)).cloned() else {
+                continue;
+            };
+            let mut candidates = facts["pub_date_candidates"].as_array().cloned().unwrap_or_default();
+            if candidates.iter().any(|c| c["source"] == "list") {
+                continue;
+            }
+            candidates.push(serde_json::json!({ "date": date, "source": DateSource::List, "evidence": "column list" }));
+            facts["pub_date_candidates"] = serde_json::Value::Array(candidates);
+            let weaker = matches!(
+                facts["pub_date_source"].as_str().unwrap_or(""),
+                "" | "url" | "objectid" | "last_modified"
+            );
+            if facts["kind"] == article && weaker {
+                facts["pub_date"] = serde_json::Value::String(date.clone());
+                facts["pub_date_source"] = serde_json::to_value(DateSource::List).expect("source serialises");
+            }
+            let pub_date = facts["pub_date"].as_str().map(str::to_string);
+            let source = facts["pub_date_source"].as_str().map(str::to_string);
+            updates.push((url_id, facts.to_string(), pub_date, source));
         }
-        let candidate = DateCandidate {
-            date: date.clone(),
-            source: DateSource::List,
-            evidence: "column list".to_string(),
-            stamp: crate::extract::dates::parse_value(date).unwrap_or(crate::extract::dates::Stamp {
-                date: chrono::NaiveDate::MIN,
-                time: None,
-            }),
-        };
-        let mut all_candidates = candidates;
-        all_candidates.push(serde_json::to_value(&candidate).expect("a candidate serialises"));
-        facts["pub_date_candidates"] = serde_json::Value::Array(all_candidates);
-        let current = facts["pub_date_source"].as_str().unwrap_or("");
-        let is_article = facts["kind"] == serde_json::to_value(PageKind::Article).expect("kind serialises");
-        let weaker = matches!(current, "" | "url" | "objectid" | "last_modified");
-        if is_article && weaker {
-            facts["pub_date"] = serde_json::Value::String(date.clone());
-            facts["pub_date_source"] = serde_json::Value::String("list".to_string());
-        }
-        let pub_date = facts["pub_date"].as_str().map(str::to_string);
-        let source = facts["pub_date_source"].as_str().map(str::to_string);
-        store
-            .update_facts_json(
-                url_id,
-                EXTRACTOR_VERSION,
-                &facts.to_string(),
-                pub_date.as_deref(),
-                source.as_deref(),
-            )
-            .await?;
-        changed += 1;
+        changed += updates.len();
+        store.update_facts_json(EXTRACTOR_VERSION, &updates).await?;
     }
     Ok(changed)
 }

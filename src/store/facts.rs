@@ -99,38 +99,77 @@ impl Store {
         Ok(())
     }
 
-    /// The facts JSON of every page of a run, for one extractor: (url_id, url, facts).
-    pub async fn run_facts(&self, run_id: i64, extractor: &str) -> Result<Vec<(i64, String, String)>, StoreError> {
+    /// The facts JSON of the pages of a run, for one extractor, optionally of one kind:
+    /// (url_id, url, facts).
+    pub async fn run_facts(
+        &self,
+        run_id: i64,
+        extractor: &str,
+        kind: Option<&str>,
+    ) -> Result<Vec<(i64, String, String)>, StoreError> {
         let rows = sqlx::query(
             "SELECT DISTINCT pf.url_id, pf.url, pf.facts FROM page_facts pf JOIN fetches f ON f.url_id = pf.url_id AND f.sha256 = pf.sha256 \
+             WHERE f.run_id = ?1 AND pf.extractor = ?2 AND (?3 IS NULL OR pf.kind = ?3) ORDER BY pf.url_id",
+        )
+        .bind(run_id)
+        .bind(extractor)
+        .bind(kind)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    /// (url_id, url) of every page of a run with facts from this extractor.
+    pub async fn run_fact_urls(&self, run_id: i64, extractor: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT pf.url_id, pf.url FROM page_facts pf JOIN fetches f ON f.url_id = pf.url_id AND f.sha256 = pf.sha256 \
              WHERE f.run_id = ? AND pf.extractor = ? ORDER BY pf.url_id",
         )
         .bind(run_id)
         .bind(extractor)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    /// Replaces the stored facts JSON of one page (used to add list-page dates).
+    /// The facts JSON of these pages (latest body of each).
+    pub async fn facts_of_urls(&self, url_ids: &[i64], extractor: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut out = Vec::with_capacity(url_ids.len());
+        for id in url_ids {
+            if let Some(row) =
+                sqlx::query("SELECT facts FROM page_facts WHERE url_id = ? AND extractor = ? ORDER BY id DESC LIMIT 1")
+                    .bind(id)
+                    .bind(extractor)
+                    .fetch_optional(self.pool())
+                    .await?
+            {
+                out.push((*id, row.get(0)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces the stored facts JSON of pages (used to add list-page dates), in one transaction:
+    /// (url_id, facts, pub_date, pub_date_source).
     pub async fn update_facts_json(
         &self,
-        url_id: i64,
         extractor: &str,
-        facts_json: &str,
-        pub_date: Option<&str>,
-        source: Option<&str>,
+        updates: &[(i64, String, Option<String>, Option<String>)],
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE page_facts SET facts = ?, pub_date = ?, pub_date_source = ? WHERE url_id = ? AND extractor = ?",
-        )
-        .bind(facts_json)
-        .bind(pub_date)
-        .bind(source)
-        .bind(url_id)
-        .bind(extractor)
-        .execute(self.pool())
-        .await?;
+        let mut tx = self.pool().begin().await?;
+        for (url_id, facts_json, pub_date, source) in updates {
+            sqlx::query(
+                "UPDATE page_facts SET facts = ?, pub_date = ?, pub_date_source = ? WHERE url_id = ? AND extractor = ?",
+            )
+            .bind(facts_json)
+            .bind(pub_date)
+            .bind(source)
+            .bind(url_id)
+            .bind(extractor)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

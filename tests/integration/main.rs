@@ -10,3 +10,4 @@ mod crawl_resume;
 mod crawl_safety;
 mod crawl_site;
 mod extract_corpus;
+mod extract_store;
