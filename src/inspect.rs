@@ -84,7 +84,19 @@ pub async fn run_inspect(
 
 fn render(f: &PageFacts) -> String {
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_string());
-    format!(
+    let conflict = if f.pub_date_conflict {
+        let metas: Vec<&str> = f
+            .pub_date_candidates
+            .iter()
+            .filter(|c| c.source == crate::extract::dates::DateSource::Meta)
+            .map(|c| c.date.as_str())
+            .collect();
+        format!("\nconflict   a PubDate-style meta says {} (伪造发稿日期?)", metas.join(", "))
+    } else {
+        String::new()
+    };
+    let warnings = if f.warnings.is_empty() { String::new() } else { format!("\nwarnings   {}", f.warnings.join("; ")) };
+    let text = format!(
         "kind       {:?}\ntitle      {}\npub_date   {} ({})\ndoc_date   {}\nindex_no   {}\ndoc_no     {}\npublisher  {}\nvalidity   {}\ncolumn     {} [{}]\nlist items {}  tables {}  attachments {}  links {}  forms {}\nencoding   {} ({})",
         f.kind,
         or(&f.title),
@@ -104,5 +116,6 @@ fn render(f: &PageFacts) -> String {
         f.forms.len(),
         f.encoding,
         f.encoding_source
-    )
+    );
+    format!("{text}{conflict}{warnings}")
 }

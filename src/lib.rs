@@ -4,6 +4,7 @@
 //! `extract` turns stored bytes into facts; `serve` is the loopback server of the demo and the
 //! tests; `cli` wires the subcommands.
 
+pub mod assess;
 pub mod cli;
 pub mod crawl;
 pub mod demo;
