@@ -91,11 +91,18 @@ fn render(f: &PageFacts) -> String {
             .filter(|c| c.source == crate::extract::dates::DateSource::Meta)
             .map(|c| c.date.as_str())
             .collect();
-        format!("\nconflict   a PubDate-style meta says {} (伪造发稿日期?)", metas.join(", "))
+        format!(
+            "\nconflict   a PubDate-style meta says {} (伪造发稿日期?)",
+            metas.join(", ")
+        )
     } else {
         String::new()
     };
-    let warnings = if f.warnings.is_empty() { String::new() } else { format!("\nwarnings   {}", f.warnings.join("; ")) };
+    let warnings = if f.warnings.is_empty() {
+        String::new()
+    } else {
+        format!("\nwarnings   {}", f.warnings.join("; "))
+    };
     let text = format!(
         "kind       {:?}\ntitle      {}\npub_date   {} ({})\ndoc_date   {}\nindex_no   {}\ndoc_no     {}\npublisher  {}\nvalidity   {}\ncolumn     {} [{}]\nlist items {}  tables {}  attachments {}  links {}  forms {}\nencoding   {} ({})",
         f.kind,

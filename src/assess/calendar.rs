@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum CalendarError {
-    #[error("the working-day calendar has no data for {year}; add the State Council's holiday notice for {year} to `selectors/calendars/cn-workdays.json`")]
+    #[error(
+        "the working-day calendar has no data for {year}; add the State Council's holiday notice for {year} to `selectors/calendars/cn-workdays.json`"
+    )]
     UnknownYear { year: i32 },
     #[error("the calendar file is not valid: {0}")]
     Invalid(String),
@@ -65,7 +67,10 @@ impl WorkCalendar {
         };
         for (key, year) in raw.years {
             if key.parse::<i32>().ok() != Some(year.year) {
-                return Err(CalendarError::Invalid(format!("year key `{key}` holds year {}", year.year)));
+                return Err(CalendarError::Invalid(format!(
+                    "year key `{key}` holds year {}",
+                    year.year
+                )));
             }
             calendar.years.insert(year.year);
             for day in year.days {
@@ -179,8 +184,14 @@ mod tests {
     fn unknown_years_are_an_error() {
         let calendar = WorkCalendar::bundled();
         assert_eq!(calendar.years().collect::<Vec<_>>(), (2018..=2026).collect::<Vec<_>>());
-        assert_eq!(calendar.is_workday(d("2027-01-04")), Err(CalendarError::UnknownYear { year: 2027 }));
-        assert!(calendar.add_workdays(d("2026-12-28"), 10).is_err(), "counting into 2027 must fail");
+        assert_eq!(
+            calendar.is_workday(d("2027-01-04")),
+            Err(CalendarError::UnknownYear { year: 2027 })
+        );
+        assert!(
+            calendar.add_workdays(d("2026-12-28"), 10).is_err(),
+            "counting into 2027 must fail"
+        );
         assert!(WorkCalendar::from_json("{\"years\": {\"2020\": {\"year\": 2021, \"days\": []}}}").is_err());
     }
 }

@@ -2,3 +2,4 @@
 //! No I/O and no clock: the as-of date is a parameter.
 
 pub mod calendar;
+pub mod catalog;
