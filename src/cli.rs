@@ -45,6 +45,23 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print what a stored crawl run did.
     Summary(SummaryArgs),
+    /// Show which site column each indicator leaf is judged on, and why (after `extract`).
+    Columns(ColumnsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ColumnsArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// An indicator catalog (default: the bundled 周村区 2019 task table).
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -196,11 +213,56 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => run_serve(args).await,
         Command::Summary(args) => run_summary(args).await,
         Command::Extract(args) => run_extract(args).await,
+        Command::Columns(args) => run_columns(args).await,
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
             crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
         }
     }
+}
+
+async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&args.store.db).await?;
+    let run_id = match args.run {
+        Some(id) => id,
+        None => match store.latest_run(None).await? {
+            Some(run) => run.id,
+            None => anyhow::bail!(
+                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
+                args.store.db
+            ),
+        },
+    };
+    let catalog = match &args.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            crate::assess::catalog::Catalog::parse(&text, &path.display().to_string())?
+        }
+        None => crate::assess::catalog::Catalog::bundled_zhoucun(),
+    };
+    let leaves = crate::stage::columns::columns_for_run(&store, run_id, &catalog).await?;
+    anyhow::ensure!(
+        leaves.iter().any(|l| l.keys.values().any(|m| !m.is_empty())),
+        "run {run_id} has no extracted list pages; run `zwgk extract --db {}` first",
+        args.store.db
+    );
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&leaves)?);
+    } else {
+        for leaf in leaves.iter().filter(|l| !l.keys.is_empty()) {
+            let question: String = leaf.question.chars().take(36).collect();
+            println!("{}  {question}", leaf.id);
+            for (key, found) in &leaf.keys {
+                if found.is_empty() {
+                    println!("    {key}: 未找到栏目");
+                }
+                for m in found {
+                    println!("    {key}: {} ({})", m.url, m.reason);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::Success)
 }
 
 /// The bundled CMS profiles plus the given files.

@@ -1,4 +1,5 @@
 //! Pipeline stages that read the store, run a pure step, and write the result back: each can be
 //! rerun alone and gives the same result twice.
 
+pub mod columns;
 pub mod extract;

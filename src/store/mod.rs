@@ -10,7 +10,7 @@ mod facts;
 mod queries;
 mod writer;
 
-pub use facts::{BodyRef, FactsRow};
+pub use facts::{BodyRef, FactsRow, ListPage};
 pub use queries::{ClaimedUrl, FetchRow, HostRow, RunRow, RunSummary, SiteRow};
 pub use writer::{ClaimBatch, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp, Writer};
 

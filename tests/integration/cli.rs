@@ -14,7 +14,7 @@ fn help_lists_every_subcommand_and_each_has_its_own_help() {
     let out = zwgk(&["--help"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["crawl", "demo", "serve", "summary"] {
+    for command in ["crawl", "demo", "serve", "summary", "extract", "inspect", "columns"] {
         assert!(text.contains(command), "{command} missing from --help");
         let sub = zwgk(&[command, "--help"]);
         assert!(sub.status.success(), "{command} --help");

@@ -76,3 +76,38 @@ async fn extract_reads_the_store_once_and_is_idempotent() {
         "{xlsx:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn columns_of_the_fixture_site_are_resolved_with_reasons() {
+    let server = SiteServer::start(fixture_site()).await.unwrap();
+    let store = TestStore::new().await;
+    let report = run(&settings(&server.url("/index.html")), &store.store).await;
+    extract_run(&store.store, report.run_id, false, &[]).await.unwrap();
+    let catalog = zwgk::assess::catalog::Catalog::bundled_zhoucun();
+    let leaves = zwgk::stage::columns::columns_for_run(&store.store, report.run_id, &catalog)
+        .await
+        .unwrap();
+    let resolved = |key: &str| -> Vec<String> {
+        leaves
+            .iter()
+            .flat_map(|l| l.keys.get(key).cloned().unwrap_or_default())
+            .map(|m| url::Url::parse(&m.url).unwrap().path().to_string())
+            .collect()
+    };
+    let annual = resolved("annual_report");
+    assert!(annual.iter().any(|p| p == "/col/col6032/index.html"), "{annual:?}");
+    let policy = resolved("policy_docs");
+    assert!(policy.iter().any(|p| p == "/col/col6005/index.html"), "{policy:?}");
+    let budget = resolved("fiscal_budget");
+    assert!(
+        budget
+            .iter()
+            .any(|p| p == "/col/col6012/index.html" || p == "/col/col6013/index.html"),
+        "{budget:?}"
+    );
+    let with_reasons = leaves
+        .iter()
+        .flat_map(|l| l.keys.values().flatten())
+        .all(|m| !m.reason.is_empty());
+    assert!(with_reasons);
+}
