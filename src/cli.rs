@@ -223,16 +223,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.db).await?;
-    let run_id = match args.run {
-        Some(id) => id,
-        None => match store.latest_run(None).await? {
-            Some(run) => run.id,
-            None => anyhow::bail!(
-                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
-                args.store.db
-            ),
-        },
-    };
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let catalog = match &args.catalog {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -265,6 +256,17 @@ async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
+/// The run asked for, or the latest; a clear error for an empty store.
+async fn resolve_run(store: &Store, run: Option<i64>, db: &str) -> anyhow::Result<i64> {
+    match run {
+        Some(id) => Ok(id),
+        None => match store.latest_run(None).await? {
+            Some(run) => Ok(run.id),
+            None => anyhow::bail!("the store `{db}` holds no crawl yet; run `zwgk crawl <URL>` first"),
+        },
+    }
+}
+
 /// The bundled CMS profiles plus the given files.
 fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::profile::Profile>> {
     let mut profiles = crate::extract::profile::bundled_cms_profiles();
@@ -276,16 +278,7 @@ fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::profil
 
 async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.db).await?;
-    let run_id = match args.run {
-        Some(id) => id,
-        None => match store.latest_run(None).await? {
-            Some(run) => run.id,
-            None => anyhow::bail!(
-                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
-                args.store.db
-            ),
-        },
-    };
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let profiles = load_profiles(&args.profiles)?;
     let started = std::time::Instant::now();
     let summary = crate::stage::extract::extract_run(&store, run_id, args.force, &profiles).await?;
@@ -384,16 +377,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_summary(args: SummaryArgs) -> anyhow::Result<ExitCode> {
     let store = Store::open(&args.store.db).await?;
-    let run_id = match args.run {
-        Some(id) => id,
-        None => match store.latest_run(None).await? {
-            Some(run) => run.id,
-            None => anyhow::bail!(
-                "the store `{}` holds no crawl yet; run `zwgk crawl <URL>` first",
-                args.store.db
-            ),
-        },
-    };
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let summary = store.run_summary(run_id).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -23,30 +23,14 @@ use crate::store::{ClaimedUrl, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp};
 
 type Pacer = Arc<Mutex<HostPacer<MonotonicClock>>>;
 
-/// File extensions fetched and stored as attachments (evidence), never scanned for links.
-pub const ATTACHMENT_EXTENSIONS: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ppt", "pptx", "ofd", "csv", "txt",
-];
-
-/// Where a URL's path says it is an attachment.
+/// Whether the URL is an attachment (evidence: fetched, stored, never scanned for links) or a
+/// page. The extension rules are extraction's, so both stages agree.
 pub fn url_kind(url: &Url) -> &'static str {
-    let path = url.path().to_ascii_lowercase();
-    let ext = path.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-    if ATTACHMENT_EXTENSIONS.contains(&ext) && !path.ends_with("/robots.txt") {
-        return "attachment";
+    if crate::extract::page::attachment_ext(url).is_some() {
+        "attachment"
+    } else {
+        "page"
     }
-    // Hanweb serves attachments through a download servlet: downfile.jsp?filename=x.pdf
-    if path.ends_with("downfile.jsp") || path.ends_with("download.jsp") {
-        let name = url
-            .query_pairs()
-            .find(|(k, _)| k.eq_ignore_ascii_case("filename"))
-            .map(|(_, v)| v.to_ascii_lowercase())
-            .unwrap_or_default();
-        if ATTACHMENT_EXTENSIONS.iter().any(|e| name.ends_with(&format!(".{e}"))) {
-            return "attachment";
-        }
-    }
-    "page"
 }
 
 fn now_text() -> String {
