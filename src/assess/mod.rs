@@ -4,3 +4,4 @@
 pub mod calendar;
 pub mod catalog;
 pub mod columns;
+pub mod rules;
