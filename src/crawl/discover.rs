@@ -17,6 +17,9 @@ use lol_html::{HtmlRewriter, Settings, element, text};
 use regex::Regex;
 use url::Url;
 
+// Hanweb `<record><![CDATA[…]]></record>`: one pattern, shared with extraction.
+use crate::extract::page::RECORD;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {
     A,
@@ -230,8 +233,6 @@ static HREF_SCAN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static TAGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").expect("static regex"));
-static RECORD: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex"));
 static NEXTGROUP: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>").expect("static regex"));
 static PER_PAGE: LazyLock<Regex> =

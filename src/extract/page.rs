@@ -543,7 +543,8 @@ static SEL_FIELD: LazyLock<Selector> =
 static SEL_IMG: LazyLock<Selector> = LazyLock::new(|| Selector::parse("img").expect("static selector"));
 static SEL_XML_SCRIPT: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse(r#"script[type="text/xml"]"#).expect("static selector"));
-static RECORD: LazyLock<Regex> =
+/// A Hanweb list record: `<record><![CDATA[<li>…</li>]]></record>` (the crawler uses it too).
+pub(crate) static RECORD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex"));
 
 /// Deeper nesting than any real page has. HTML parsing is quadratic in nesting depth, so a
