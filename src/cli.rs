@@ -47,6 +47,51 @@ pub enum Command {
     Summary(SummaryArgs),
     /// Show which site column each indicator leaf is judged on, and why (after `extract`).
     Columns(ColumnsArgs),
+    /// Score every leaf of the indicator table against a run (after `extract`), as of a date.
+    ///
+    /// Each leaf gets a status (pass, partial, fail, manual, na), a score 0..1, a reason in
+    /// Chinese and evidence pointing at stored fetches. Leaves no website can show stay
+    /// `manual` until an assessor's verdict is merged with --manual.
+    Assess(AssessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    /// The indicator catalog: a TOML file, or a bundled one by name (`zhoucun-2019`,
+    /// `national-inspection`).
+    #[arg(long, default_value = "zhoucun-2019")]
+    pub catalog: String,
+    /// A site profile (TOML, see `selectors/sites/`): column pins and capabilities; repeatable.
+    /// Profiles given here apply whatever the host.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// The date the site is judged at (default: today, China time).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// The assessment year Y (default: the last complete year before --as-of). The table's
+    /// 2019 means Y and its 2018 means Y-1.
+    #[arg(long, value_name = "YYYY")]
+    pub period: Option<i32>,
+    /// Assessors' verdicts to merge (TOML `[[verdict]]` with id, status, note, evidence).
+    #[arg(long, value_name = "FILE")]
+    pub manual: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
+    pub format: AssessFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AssessFormat {
+    Json,
+    Table,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +104,9 @@ pub struct ColumnsArgs {
     /// An indicator catalog (default: the bundled 周村区 2019 task table).
     #[arg(long)]
     pub catalog: Option<PathBuf>,
+    /// A site profile whose `[columns]` pins replace the matching for those keys; repeatable.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -214,6 +262,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Summary(args) => run_summary(args).await,
         Command::Extract(args) => run_extract(args).await,
         Command::Columns(args) => run_columns(args).await,
+        Command::Assess(args) => run_assess(args).await,
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
             crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
@@ -231,27 +280,131 @@ async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
         }
         None => crate::assess::catalog::Catalog::bundled_zhoucun(),
     };
-    let leaves = crate::stage::columns::columns_for_run(&store, run_id, &catalog).await?;
+    let profiles = load_profiles(&args.profiles)?;
+    let leaves = crate::stage::columns::columns_for_run(&store, run_id, &catalog, &profiles).await?;
     anyhow::ensure!(
         leaves.iter().any(|l| l.keys.values().any(|m| !m.is_empty())),
         "run {run_id} has no extracted list pages; run `zwgk extract --db {}` first",
         args.store.db
     );
+    let mut out = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&leaves)?);
+        out = serde_json::to_string_pretty(&leaves)? + "\n";
     } else {
+        use std::fmt::Write as _;
         for leaf in leaves.iter().filter(|l| !l.keys.is_empty()) {
             let question: String = leaf.question.chars().take(36).collect();
-            println!("{}  {question}", leaf.id);
+            let _ = writeln!(out, "{}  {question}", leaf.id);
             for (key, found) in &leaf.keys {
                 if found.is_empty() {
-                    println!("    {key}: 未找到栏目");
+                    let _ = writeln!(out, "    {key}: 未找到栏目");
                 }
                 for m in found {
-                    println!("    {key}: {} ({})", m.url, m.reason);
+                    let _ = writeln!(out, "    {key}: {} ({})", m.url, m.reason);
                 }
             }
         }
+    }
+    emit(&out);
+    Ok(ExitCode::Success)
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+/// Today in China (UTC+8), the default as-of date.
+pub fn today_in_china() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Parses `--as-of`.
+pub fn parse_as_of(value: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
+    match value {
+        None => Ok(today_in_china()),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .with_context(|| format!("`--as-of {v}` is not a date; write it as YYYY-MM-DD, e.g. 2026-01-15")),
+    }
+}
+
+/// Parses the assessment options shared by `assess`, `report` and `audit`.
+pub fn assess_inputs(
+    catalog: &str,
+    as_of: Option<&str>,
+    period: Option<i32>,
+    manual: Option<&std::path::Path>,
+    profiles: &[PathBuf],
+) -> anyhow::Result<AssessInputs> {
+    let catalog = crate::assess::catalog::Catalog::load(catalog)?;
+    let as_of = parse_as_of(as_of)?;
+    let year = period.unwrap_or_else(|| crate::assess::timing::default_year(as_of));
+    anyhow::ensure!(
+        (2000..=2100).contains(&year),
+        "`--period {year}` is not a plausible assessment year"
+    );
+    let manual = match manual {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            crate::assess::engine::parse_manual(&text, &path.display().to_string(), &catalog)
+                .map_err(|e| anyhow::anyhow!(e))?
+        }
+    };
+    let mut site_profiles = Vec::new();
+    for file in profiles {
+        site_profiles.push(crate::extract::profile::Profile::load(file)?);
+    }
+    Ok(AssessInputs {
+        catalog,
+        as_of,
+        year,
+        manual,
+        profiles: site_profiles,
+    })
+}
+
+pub struct AssessInputs {
+    pub catalog: crate::assess::catalog::Catalog,
+    pub as_of: chrono::NaiveDate,
+    pub year: i32,
+    pub manual: Vec<crate::assess::engine::ManualVerdict>,
+    pub profiles: Vec<crate::extract::profile::Profile>,
+}
+
+impl AssessInputs {
+    pub fn options(&self) -> crate::stage::assess::AssessOptions<'_> {
+        crate::stage::assess::AssessOptions {
+            catalog: &self.catalog,
+            as_of: self.as_of,
+            year: self.year,
+            profiles: &self.profiles,
+            manual: &self.manual,
+        }
+    }
+}
+
+async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
+    let inputs = assess_inputs(
+        &args.catalog,
+        args.as_of.as_deref(),
+        args.period,
+        args.manual.as_deref(),
+        &args.profiles,
+    )?;
+    let store = Store::open(&args.store.db).await?;
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
+    store.close().await;
+    let output = match args.format {
+        AssessFormat::Json => serde_json::to_string_pretty(&assessment)? + "\n",
+        AssessFormat::Table => crate::summary::render_assessment(&assessment),
+    };
+    match &args.out {
+        Some(path) => std::fs::write(path, output).with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => emit(&output),
     }
     Ok(ExitCode::Success)
 }

@@ -50,3 +50,58 @@ pub fn render_counts(s: &RunSummary) -> String {
     }
     out
 }
+
+/// The assessment as text for a terminal: the totals, each 一级指标, then every leaf with its
+/// verdict and reason (problems first within each 一级指标).
+pub fn render_assessment(a: &crate::assess::engine::Assessment) -> String {
+    use crate::assess::engine::{Counts, status_zh};
+    use crate::assess::rules::Status;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let line = |c: &Counts| {
+        format!(
+            "达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}  平均得分 {}",
+            c.pass,
+            c.partial,
+            c.fail,
+            c.manual,
+            c.na,
+            c.score.map_or("—".to_string(), |s| format!("{:.1}", s * 100.0))
+        )
+    };
+    let _ = writeln!(
+        out,
+        "{}  {}（{}）  测评基准日 {}  评估年度 {}  运行 {}",
+        a.site, a.catalog_title, a.catalog, a.as_of, a.period, a.run_id
+    );
+    let _ = writeln!(out, "共 {} 项：{}", a.summary.counts.total, line(&a.summary.counts));
+    for group in &a.summary.by_level1 {
+        let _ = writeln!(
+            out,
+            "\n■ {}（{} 项）{}",
+            group.name,
+            group.counts.total,
+            line(&group.counts)
+        );
+        let mut leaves: Vec<_> = a
+            .indicators
+            .iter()
+            .filter(|v| v.path.first() == Some(&group.name))
+            .collect();
+        let rank = |s: Status| match s {
+            Status::Fail => 0,
+            Status::Partial => 1,
+            Status::Manual => 2,
+            Status::Pass => 3,
+            Status::NotApplicable => 4,
+        };
+        leaves.sort_by_key(|v| rank(v.status));
+        for v in leaves {
+            let score = v.score.map_or(String::new(), |s| format!(" {:.0}%", s * 100.0));
+            let question: String = v.question.chars().take(40).collect();
+            let _ = writeln!(out, "  [{}{score}] {}  {question}", status_zh(v.status), v.id);
+            let _ = writeln!(out, "      {}", v.reason);
+        }
+    }
+    out
+}

@@ -27,9 +27,9 @@ RULES = {
     "periodic_coverage": ({"column", "every"}, set()),
     "timeliness": ({"column", "limit_days", "day_type", "event_source"}, set()),
     "deadline": ({"column", "title_pattern", "month", "day", "year"}, set()),
-    "contains_all": ({"terms"}, {"column", "page"}),
-    "contains_any": ({"terms"}, {"column", "page"}),
-    "table_headers": ({"column", "headers"}, set()),
+    "contains_all": ({"terms"}, {"column", "page", "items"}),
+    "contains_any": ({"terms"}, {"column", "page", "items"}),
+    "table_headers": ({"column", "headers"}, {"items"}),
     "attachment_present": ({"column", "ext"}, set()),
     "link_to": ({"hosts", "texts"}, {"column"}),
     "form_present": ({"form"}, set()),
@@ -57,7 +57,10 @@ def check_rule(r, where, kinds):
     if k in ("contains_all", "contains_any") and ("column" in r) == ("page" in r):
         err(f"{where}: {k} needs exactly one of column/page")
     for ck in ("column", "page", "other"):
-        if ck in r and r[ck] not in COLUMNS: err(f"{where}: unknown column key {r[ck]!r}")
+        if ck in r and any(a not in COLUMNS for a in r[ck].split("|")): err(f"{where}: unknown column key {r[ck]!r}")
+    if "items" in r:
+        try: re.compile(r["items"].replace("{Y-1}", "2018").replace("{Y}", "2019"))
+        except re.error as e: err(f"{where}: bad items regex {e}")
     if "within" in r and r["within"] not in PERIODS: err(f"{where}: bad within {r['within']}")
     if k == "periodic_coverage" and r["every"] not in EVERY: err(f"{where}: bad every")
     if k == "timeliness":

@@ -78,7 +78,18 @@ pub struct RawLeaf {
 #[derive(Debug, Clone, Deserialize)]
 struct RawCatalog {
     #[serde(default)]
+    catalog: CatalogInfo,
+    #[serde(default)]
     leaf: Vec<RawLeaf>,
+}
+
+/// The `[catalog]` table: what the catalog is.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CatalogInfo {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
 }
 
 /// The primitives a rule may use (the assessment engine implements exactly these).
@@ -112,6 +123,7 @@ pub const RULE_KINDS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub file: String,
+    pub info: CatalogInfo,
     pub leaves: Vec<RawLeaf>,
 }
 
@@ -168,6 +180,7 @@ impl Catalog {
         }
         Ok(Catalog {
             file: file.to_string(),
+            info: raw.catalog,
             leaves: raw.leaf,
         })
     }
@@ -179,6 +192,29 @@ impl Catalog {
             "selectors/indicators/zhoucun-2019.toml",
         )
         .expect("the bundled catalog is checked by the tests")
+    }
+
+    pub fn bundled_national() -> Catalog {
+        Catalog::parse(
+            include_str!("../../selectors/indicators/national-inspection.toml"),
+            "selectors/indicators/national-inspection.toml",
+        )
+        .expect("the bundled catalog is checked by the tests")
+    }
+
+    /// A catalog file, or a bundled one by name (`zhoucun-2019`, `national-inspection`).
+    pub fn load(name_or_path: &str) -> Result<Catalog, CatalogError> {
+        match name_or_path {
+            "zhoucun-2019" | "zhoucun" => Ok(Catalog::bundled_zhoucun()),
+            "national-inspection" | "national" => Ok(Catalog::bundled_national()),
+            path => {
+                let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Toml {
+                    file: path.to_string(),
+                    message: format!("cannot read the file: {e}"),
+                })?;
+                Catalog::parse(&text, path)
+            }
+        }
     }
 
     pub fn automatic_share(&self) -> f64 {

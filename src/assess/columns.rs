@@ -82,6 +82,8 @@ pub struct ColumnMatch {
     pub reason: String,
 }
 
+const COLUMN_TYPE_SCORE: usize = 50;
+
 fn score(def: &ColumnDef, column: &SiteColumn) -> (usize, String) {
     let mut best = (0usize, String::new());
     let mut consider = |s: usize, reason: String| {
@@ -106,7 +108,7 @@ fn score(def: &ColumnDef, column: &SiteColumn) -> (usize, String) {
     if let Some(column_type) = &column.column_type
         && let Some(t) = def.column_types.iter().find(|t| column_type.contains(t.as_str()))
     {
-        consider(50, format!("ColumnType「{column_type}」属于「{t}」"));
+        consider(COLUMN_TYPE_SCORE, format!("ColumnType「{column_type}」属于「{t}」"));
     }
     let path = column.url.to_ascii_lowercase();
     if let Some(p) = def.url_patterns.iter().find(|p| path.contains(&p.to_ascii_lowercase())) {

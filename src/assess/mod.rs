@@ -4,4 +4,9 @@
 pub mod calendar;
 pub mod catalog;
 pub mod columns;
+pub mod content;
+pub mod engine;
 pub mod rules;
+pub mod site;
+pub mod site_checks;
+pub mod timing;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::catalog::Period;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -18,22 +18,82 @@ pub enum Status {
     NotApplicable,
 }
 
+/// A page a verdict rests on, with the words or item that matter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cite {
+    pub url: String,
+    pub excerpt: String,
+}
+
+pub fn cite(url: &str, excerpt: impl Into<String>) -> Cite {
+    Cite {
+        url: url.to_string(),
+        excerpt: excerpt.into(),
+    }
+}
+
+/// An item as evidence: its title and date.
+pub fn cite_item(item: &Item) -> Cite {
+    let date = item
+        .date
+        .map(|d| d.to_string())
+        .unwrap_or_else(|| "未注明日期".to_string());
+    cite(&item.url, format!("《{}》（{date}）", item.title))
+}
+
+fn cite_columns(columns: &[ColumnView]) -> Vec<Cite> {
+    columns
+        .iter()
+        .map(|c| cite(&c.url, format!("栏目「{}」", c.name)))
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcome {
     pub status: Status,
     pub score: Option<f64>,
     pub reason: String,
-    pub evidence: Vec<String>,
+    pub evidence: Vec<Cite>,
+    /// Failure units (late items, missing periods, missing terms …) for deductions.
+    pub failures: usize,
 }
 
 impl Outcome {
-    fn new(status: Status, score: Option<f64>, reason: String, evidence: Vec<String>) -> Outcome {
+    pub fn new(status: Status, score: Option<f64>, reason: String, evidence: Vec<Cite>) -> Outcome {
+        let failures = usize::from(matches!(status, Status::Fail | Status::Partial));
         Outcome {
             status,
             score,
             reason,
             evidence,
+            failures,
         }
+    }
+
+    pub fn with_failures(mut self, failures: usize) -> Outcome {
+        self.failures = failures;
+        self
+    }
+
+    /// Pass when `met == total`, fail when nothing is met, partial in between.
+    pub fn graded(met: usize, total: usize, reason: String, evidence: Vec<Cite>) -> Outcome {
+        let status = if met == total {
+            Status::Pass
+        } else if met == 0 {
+            Status::Fail
+        } else {
+            Status::Partial
+        };
+        let score = if total == 0 { 1.0 } else { met as f64 / total as f64 };
+        Outcome::new(status, Some(score), reason, evidence).with_failures(total - met)
+    }
+
+    pub fn manual(reason: String) -> Outcome {
+        Outcome::new(Status::Manual, None, reason, Vec::new())
+    }
+
+    pub fn na(reason: String) -> Outcome {
+        Outcome::new(Status::NotApplicable, None, reason, Vec::new())
     }
 }
 
@@ -50,6 +110,8 @@ pub struct Item {
 pub struct ColumnView {
     pub name: String,
     pub url: String,
+    /// The column's own pages: its list page and paging windows.
+    pub pages: Vec<String>,
     pub items: Vec<Item>,
 }
 
@@ -69,7 +131,7 @@ pub fn column_exists(key_name: &str, columns: &[ColumnView]) -> Outcome {
             Status::Pass,
             Some(1.0),
             format!("已设置「{}」栏目", c.name),
-            columns.iter().map(|c| c.url.clone()).collect(),
+            cite_columns(columns),
         ),
     }
 }
@@ -79,7 +141,7 @@ pub fn column_not_empty(key_name: &str, columns: &[ColumnView]) -> Outcome {
         return not_found(key_name);
     }
     let items: usize = columns.iter().map(|c| c.items.len()).sum();
-    let urls = columns.iter().map(|c| c.url.clone()).collect();
+    let urls = cite_columns(columns);
     if items == 0 {
         Outcome::new(
             Status::Fail,
@@ -123,7 +185,7 @@ pub fn freshness(key_name: &str, columns: &[ColumnView], months: u32, days: u32,
                 "「{}」栏目没有注明发布时间的信息（未注明发布时间的信息视为不更新）",
                 columns[0].name
             ),
-            columns.iter().map(|c| c.url.clone()).collect(),
+            cite_columns(columns),
         ),
         Some(item) => {
             let date = item.date.expect("filtered on dates");
@@ -135,7 +197,7 @@ pub fn freshness(key_name: &str, columns: &[ColumnView], months: u32, days: u32,
                         "「{}」栏目最新信息《{}》发布于{}，在{}之后",
                         columns[0].name, item.title, date, limit
                     ),
-                    vec![item.url.clone()],
+                    vec![cite_item(item)],
                 )
             } else {
                 Outcome::new(
@@ -148,7 +210,7 @@ pub fn freshness(key_name: &str, columns: &[ColumnView], months: u32, days: u32,
                         date,
                         (limit - date).num_days()
                     ),
-                    vec![item.url.clone()],
+                    vec![cite_item(item)],
                 )
             }
         }
@@ -200,6 +262,41 @@ pub fn due_periods(every: Period, year: i32, as_of: NaiveDate) -> Vec<(NaiveDate
     periods
 }
 
+/// The last day of the period a title reports on: 2025年第三季度 → 2025-09-30, 2025年1-9月 and
+/// 2025年9月 → 2025-09-30, 2025年上半年 → 2025-06-30.
+pub fn reported_period_end(title: &str) -> Option<NaiveDate> {
+    static QUARTER: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d{4})年(?:度)?第?([一二三四1-4])季度").expect("valid regex"));
+    static MONTH: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(\d{4})年(?:1\s*[-—–~～至]\s*)?(\d{1,2})月").expect("valid regex")
+    });
+    static HALF: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(\d{4})年(上|下)半年").expect("valid regex"));
+    let end_of_month = |year: i32, month: u32| {
+        NaiveDate::from_ymd_opt(year, month, 1)
+            .and_then(|d| d.checked_add_months(Months::new(1)))
+            .and_then(|d| d.pred_opt())
+    };
+    if let Some(c) = QUARTER.captures(title) {
+        let q = match &c[2] {
+            "一" | "1" => 1,
+            "二" | "2" => 2,
+            "三" | "3" => 3,
+            _ => 4,
+        };
+        return end_of_month(c[1].parse().ok()?, q * 3);
+    }
+    if let Some(c) = HALF.captures(title) {
+        return end_of_month(c[1].parse().ok()?, if &c[2] == "上" { 6 } else { 12 });
+    }
+    let c = MONTH.captures(title)?;
+    let month: u32 = c[2].parse().ok()?;
+    if !(1..=12).contains(&month) {
+        return None;
+    }
+    end_of_month(c[1].parse().ok()?, month)
+}
+
 /// At least one dated item in every period of `year` that is over by `as_of`.
 pub fn periodic_coverage(
     key_name: &str,
@@ -213,24 +310,34 @@ pub fn periodic_coverage(
     }
     let periods = due_periods(every, year, as_of);
     if periods.is_empty() {
-        return Outcome::new(
-            Status::NotApplicable,
-            None,
-            format!("截至{as_of}，{year}年尚无到期的公开周期"),
-            Vec::new(),
-        );
+        return Outcome::na(format!("截至{as_of}，{year}年尚无到期的公开周期"));
     }
     let items: Vec<&Item> = columns.iter().flat_map(|c| &c.items).collect();
+    // A report names the period it covers (2025年第三季度, 2025年1-9月): it counts for that
+    // period, whenever it was published; other items count for their publication date.
+    let counted = |i: &Item| -> Option<NaiveDate> {
+        let published = i.date?;
+        if every == Period::Fortnight {
+            return Some(published);
+        }
+        Some(
+            reported_period_end(&i.title)
+                .filter(|d| (d.year() - published.year()).abs() <= 1)
+                .unwrap_or(published),
+        )
+    };
     let mut missing = Vec::new();
     let mut evidence = Vec::new();
     for (from, to, label) in &periods {
-        match items.iter().find(|i| i.date.is_some_and(|d| d >= *from && d <= *to)) {
-            Some(item) => evidence.push(item.url.clone()),
+        match items
+            .iter()
+            .find(|i| counted(i).is_some_and(|d| d >= *from && d <= *to))
+        {
+            Some(item) => evidence.push(cite_item(item)),
             None => missing.push(label.clone()),
         }
     }
     let covered = periods.len() - missing.len();
-    let score = covered as f64 / periods.len() as f64;
     let name = &columns[0].name;
     if missing.is_empty() {
         Outcome::new(
@@ -240,10 +347,9 @@ pub fn periodic_coverage(
             evidence,
         )
     } else {
-        let status = if covered == 0 { Status::Fail } else { Status::Partial };
-        Outcome::new(
-            status,
-            Some(score),
+        Outcome::graded(
+            covered,
+            periods.len(),
             format!(
                 "「{name}」栏目{}个应公开周期中{}个有发布，缺少：{}",
                 periods.len(),
@@ -267,6 +373,7 @@ mod tests {
         vec![ColumnView {
             name: "饮用水水源".to_string(),
             url: "http://a.gov.cn/col/col6024/index.html".to_string(),
+            pages: vec!["http://a.gov.cn/col/col6024/index.html".to_string()],
             items: dates
                 .iter()
                 .enumerate()

@@ -45,6 +45,14 @@ pub struct RawProfile {
     /// The breadcrumb's links or items, in order.
     #[serde(default)]
     pub breadcrumb: Option<String>,
+    /// Column key → URLs (absolute, or paths on the site) that stand for it, replacing the
+    /// heuristic column matching for that key.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    /// What the district is responsible for (`land_transfer`, `mining_rights` …): `false`
+    /// makes the dependent leaves not applicable.
+    #[serde(default)]
+    pub capabilities: std::collections::BTreeMap<String, bool>,
 }
 
 /// A checked profile with compiled selectors.
@@ -57,6 +65,8 @@ pub struct Profile {
     pub pub_date: Option<Selector>,
     pub column: Option<Selector>,
     pub breadcrumb: Option<Selector>,
+    pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    pub capabilities: std::collections::BTreeMap<String, bool>,
 }
 
 impl Profile {
@@ -82,6 +92,8 @@ impl Profile {
             pub_date: compile("pub_date", &raw.pub_date)?,
             column: compile("column", &raw.column)?,
             breadcrumb: compile("breadcrumb", &raw.breadcrumb)?,
+            columns: raw.columns,
+            capabilities: raw.capabilities,
             name: raw.name,
             hosts: raw.hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             detect: raw.detect,

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Table {
     /// Header rows (usually one; two when a header has grouped columns).
     pub headers: Vec<Vec<String>>,

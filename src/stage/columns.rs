@@ -6,9 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::assess::catalog::{Catalog, RawLeaf};
-use crate::assess::columns::{ColumnDefs, ColumnMatch, Signal, SiteColumn, match_columns};
-use crate::extract::page::EXTRACTOR_VERSION;
-use crate::store::{ListPage, Store, StoreError};
+use crate::assess::columns::ColumnMatch;
+use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LeafColumns {
@@ -16,36 +15,6 @@ pub struct LeafColumns {
     pub question: String,
     /// Column key → the site columns it resolved to (empty: not found).
     pub keys: BTreeMap<String, Vec<ColumnMatch>>,
-}
-
-/// The site columns of a run, built from its list pages' facts and the links to them.
-pub fn site_columns(pages: &[ListPage]) -> Vec<SiteColumn> {
-    pages
-        .iter()
-        .filter_map(|page| {
-            let facts: serde_json::Value = serde_json::from_str(&page.facts).ok()?;
-            let mut signals = Vec::new();
-            if let Some(name) = facts["column"].as_str() {
-                signals.push((Signal::ColumnName, name.to_string()));
-            }
-            if let Some(last) = facts["column_path"]
-                .as_array()
-                .and_then(|p| p.last())
-                .and_then(|v| v.as_str())
-            {
-                signals.push((Signal::Breadcrumb, last.to_string()));
-            }
-            if let Some(title) = facts["title"].as_str() {
-                signals.push((Signal::Title, title.to_string()));
-            }
-            signals.extend(page.anchors.iter().map(|a| (Signal::Anchor, a.clone())));
-            Some(SiteColumn {
-                url: page.url.clone(),
-                signals,
-                column_type: facts["column_type"].as_str().map(str::to_string),
-            })
-        })
-        .collect()
 }
 
 /// Every column key a rule names (`column`, `page`, `other`, inside `all` and `na_unless`).
@@ -72,16 +41,29 @@ fn leaf_columns(leaf: &RawLeaf, matches: &[ColumnMatch]) -> LeafColumns {
         keys: keys
             .into_iter()
             .map(|key| {
-                let found: Vec<ColumnMatch> = matches.iter().filter(|m| m.key == key).cloned().collect();
+                let found: Vec<ColumnMatch> = matches
+                    .iter()
+                    .filter(|m| key.split('|').any(|k| m.key == k))
+                    .cloned()
+                    .collect();
                 (key, found)
             })
             .collect(),
     }
 }
 
-/// Resolves the catalog's column keys against a run's columns.
-pub async fn columns_for_run(store: &Store, run_id: i64, catalog: &Catalog) -> Result<Vec<LeafColumns>, StoreError> {
-    let pages = store.list_pages(run_id, EXTRACTOR_VERSION).await?;
-    let matches = match_columns(&ColumnDefs::bundled(), &site_columns(&pages));
-    Ok(catalog.leaves.iter().map(|leaf| leaf_columns(leaf, &matches)).collect())
+/// Resolves the catalog's column keys against a run's columns, exactly as `zwgk assess` does
+/// (site profile pins included).
+pub async fn columns_for_run(
+    store: &Store,
+    run_id: i64,
+    catalog: &Catalog,
+    profiles: &[crate::extract::profile::Profile],
+) -> Result<Vec<LeafColumns>, super::assess::AssessError> {
+    let view = super::assess::site_view(store, run_id, profiles).await?;
+    Ok(catalog
+        .leaves
+        .iter()
+        .map(|leaf| leaf_columns(leaf, &view.matches))
+        .collect())
 }

@@ -191,34 +191,3 @@ impl Store {
         Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
     }
 }
-
-/// A list page of a run with what names it: its facts and the anchor texts linking to it.
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub url: String,
-    pub facts: String,
-    pub anchors: Vec<String>,
-}
-
-impl Store {
-    /// The list and home pages of a run with facts from this extractor, and the distinct anchor
-    /// texts of in-scope links pointing at each.
-    pub async fn list_pages(&self, run_id: i64, extractor: &str) -> Result<Vec<ListPage>, StoreError> {
-        let pages = self.run_facts(run_id, extractor, Some("list")).await?;
-        let mut out = Vec::with_capacity(pages.len());
-        for (_, url, facts) in pages {
-            let anchors: Vec<String> = sqlx::query(
-                "SELECT DISTINCT l.anchor FROM links l JOIN fetches f ON f.id = l.fetch_id \
-                 WHERE l.to_url = ? AND l.anchor IS NOT NULL AND l.anchor <> '' LIMIT 20",
-            )
-            .bind(&url)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-            out.push(ListPage { url, facts, anchors });
-        }
-        Ok(out)
-    }
-}

@@ -6,11 +6,13 @@
 //! later stage can be rerun from the store alone. Queries are checked at run time
 //! (`sqlx::query`), never by the build-time macros, so no database is needed to compile.
 
+mod assess_data;
 mod facts;
 mod queries;
 mod writer;
 
-pub use facts::{BodyRef, FactsRow, ListPage};
+pub use assess_data::{AssessPage, PageLink, UrlOutcome};
+pub use facts::{BodyRef, FactsRow};
 pub use queries::{ClaimedUrl, FetchRow, HostRow, RunRow, RunSummary, SiteRow};
 pub use writer::{ClaimBatch, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp, Writer};
 

@@ -84,7 +84,7 @@ async fn columns_of_the_fixture_site_are_resolved_with_reasons() {
     let report = run(&settings(&server.url("/index.html")), &store.store).await;
     extract_run(&store.store, report.run_id, false, &[]).await.unwrap();
     let catalog = zwgk::assess::catalog::Catalog::bundled_zhoucun();
-    let leaves = zwgk::stage::columns::columns_for_run(&store.store, report.run_id, &catalog)
+    let leaves = zwgk::stage::columns::columns_for_run(&store.store, report.run_id, &catalog, &[])
         .await
         .unwrap();
     let resolved = |key: &str| -> Vec<String> {

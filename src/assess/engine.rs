@@ -1,0 +1,662 @@
+//! The assessment engine: every leaf of a catalog scored against a site view as of a date —
+//! its rule evaluated from the primitives, reasons in Chinese, evidence tied to stored
+//! fetches, assessors' manual verdicts merged, and roll-ups by 一级指标 and 责任单位.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::calendar::WorkCalendar;
+use super::catalog::{Catalog, DayType, Period, RawLeaf};
+use super::columns::ColumnDefs;
+use super::content::{self, column_docs, matching_items};
+use super::rules::{self, Cite, ColumnView, Outcome, Status};
+use super::site::{Page, SiteView};
+use super::site_checks;
+use super::timing::{self, EventSource, Timeliness, with_year};
+
+/// What a rule is evaluated against.
+pub struct Context<'a> {
+    pub site: &'a SiteView,
+    pub calendar: &'a WorkCalendar,
+    pub defs: &'a ColumnDefs,
+    pub as_of: NaiveDate,
+    /// The assessment year Y.
+    pub year: i32,
+    /// What the district is responsible for (`land_transfer`, `mining_rights`), from the site
+    /// profile; absent = unknown.
+    pub capabilities: &'a BTreeMap<String, bool>,
+}
+
+impl Context<'_> {
+    /// The Chinese name of a column key (`a|b`: the names joined by 或).
+    fn key_name(&self, key: &str) -> String {
+        key.split('|')
+            .map(|k| match k.trim() {
+                "home" => "网站首页".to_string(),
+                k => self
+                    .defs
+                    .keys
+                    .get(k)
+                    .and_then(|d| d.names.first().cloned())
+                    .unwrap_or_else(|| k.to_string()),
+            })
+            .collect::<Vec<_>>()
+            .join("或")
+    }
+
+    fn year_start(&self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or(self.as_of)
+    }
+}
+
+fn text<'a>(rule: &'a toml::Value, name: &str) -> Option<&'a str> {
+    rule.get(name).and_then(toml::Value::as_str)
+}
+
+fn strings(rule: &toml::Value, name: &str) -> Vec<String> {
+    rule.get(name)
+        .and_then(toml::Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+fn integer(rule: &toml::Value, name: &str) -> Option<i64> {
+    rule.get(name).and_then(toml::Value::as_integer)
+}
+
+/// `P14D`, `P3M`, `P6M`, `P1Y` → (months, days).
+fn duration(iso: &str) -> Option<(u32, u32)> {
+    let body = iso.strip_prefix('P')?;
+    let (number, unit) = body.split_at(body.len().checked_sub(1)?);
+    let n: u32 = number.parse().ok()?;
+    match unit {
+        "D" => Some((0, n)),
+        "W" => Some((0, n * 7)),
+        "M" => Some((n, 0)),
+        "Y" => Some((n * 12, 0)),
+        _ => None,
+    }
+}
+
+fn period(name: &str) -> Option<Period> {
+    Some(match name {
+        "fortnight" => Period::Fortnight,
+        "month" => Period::Month,
+        "quarter" => Period::Quarter,
+        "half_year" => Period::HalfYear,
+        "year" => Period::Year,
+        _ => return None,
+    })
+}
+
+fn bad_rule(problem: String) -> Outcome {
+    Outcome::manual(format!("指标规则有误，需人工评价：{problem}"))
+}
+
+/// A compiled title pattern with `{Y}`/`{Y-1}` substituted.
+fn pattern(rule: &toml::Value, name: &str, year: i32) -> Result<Option<Regex>, Outcome> {
+    match text(rule, name) {
+        None => Ok(None),
+        Some(p) => Regex::new(&with_year(p, year))
+            .map(Some)
+            .map_err(|e| bad_rule(format!("`{name}` 不是有效的正则表达式：{e}"))),
+    }
+}
+
+/// Evaluates one rule.
+pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
+    let kind = text(rule, "kind").unwrap_or("");
+    let site = cx.site;
+    let key = text(rule, "column").or_else(|| text(rule, "page"));
+    let columns_owned = key.map(|k| site.column(k)).unwrap_or_default();
+    let columns: &[ColumnView] = &columns_owned;
+    let key_name = key.map(|k| cx.key_name(k)).unwrap_or_default();
+    let needs_column = matches!(
+        kind,
+        "column_not_empty"
+            | "freshness"
+            | "periodic_coverage"
+            | "deadline"
+            | "contains_all"
+            | "contains_any"
+            | "table_headers"
+            | "attachment_present"
+            | "validity_labelled"
+            | "annual_report_arithmetic"
+            | "timeliness"
+    );
+    if needs_column && key.is_some() && columns.is_empty() {
+        return Outcome::new(
+            Status::Fail,
+            Some(0.0),
+            format!(
+                "网站未找到「{key_name}」栏目（按栏目名称、ColumnName/ColumnType、导航文字和面包屑查找），相关信息无法在公开位置查到"
+            ),
+            Vec::new(),
+        );
+    }
+    match kind {
+        "manual" => Outcome::manual(format!(
+            "需人工评价：{}",
+            text(rule, "why").unwrap_or("网站无法显示该项")
+        )),
+        "column_exists" => rules::column_exists(&key_name, columns),
+        "column_not_empty" => rules::column_not_empty(&key_name, columns),
+        "freshness" => {
+            let Some((months, days)) = text(rule, "within").and_then(duration) else {
+                return bad_rule("freshness 需要 within（如 P6M）".to_string());
+            };
+            if rule.get("each").and_then(toml::Value::as_bool) == Some(true) && columns.len() > 1 {
+                let outcomes: Vec<Outcome> = columns
+                    .iter()
+                    .map(|c| rules::freshness(&key_name, std::slice::from_ref(c), months, days, cx.as_of))
+                    .collect();
+                let fresh = outcomes.iter().filter(|o| o.status == Status::Pass).count();
+                let reason = outcomes
+                    .iter()
+                    .map(|o| o.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；");
+                let evidence = outcomes.into_iter().flat_map(|o| o.evidence).collect();
+                Outcome::graded(fresh, columns.len(), reason, evidence)
+            } else {
+                rules::freshness(&key_name, columns, months, days, cx.as_of)
+            }
+        }
+        "periodic_coverage" => {
+            let Some(every) = text(rule, "every").and_then(period) else {
+                return bad_rule("periodic_coverage 需要 every".to_string());
+            };
+            rules::periodic_coverage(&key_name, columns, every, cx.year, cx.as_of)
+        }
+        "timeliness" => {
+            let Some(source) = text(rule, "event_source").and_then(EventSource::parse) else {
+                return bad_rule("timeliness 需要 event_source".to_string());
+            };
+            let day_type = match text(rule, "day_type") {
+                Some("working") => DayType::Working,
+                _ => DayType::Calendar,
+            };
+            let documents = site.column(text(rule, "documents").unwrap_or("policy_docs"));
+            timing::timeliness(
+                site,
+                cx.calendar,
+                columns,
+                &documents,
+                &Timeliness {
+                    key_name: &key_name,
+                    limit_days: u32::try_from(integer(rule, "limit_days").unwrap_or(0)).unwrap_or(0),
+                    day_type,
+                    source,
+                    from: cx.year_start(),
+                    to: cx.as_of,
+                },
+            )
+        }
+        "deadline" => {
+            let raw = text(rule, "title_pattern").unwrap_or("");
+            let re = match pattern(rule, "title_pattern", cx.year) {
+                Ok(Some(re)) => re,
+                Ok(None) => return bad_rule("deadline 需要 title_pattern".to_string()),
+                Err(o) => return o,
+            };
+            let month = u32::try_from(integer(rule, "month").unwrap_or(12)).unwrap_or(12);
+            let day = u32::try_from(integer(rule, "day").unwrap_or(31)).unwrap_or(31);
+            let Some(due) = NaiveDate::from_ymd_opt(cx.year, month, day) else {
+                return bad_rule(format!("无效的期限 {month}月{day}日"));
+            };
+            timing::deadline(&key_name, columns, &re, due, raw.contains("{Y"), cx.as_of)
+        }
+        "contains_all" | "contains_any" => {
+            let terms = strings(rule, "terms");
+            let all = kind == "contains_all";
+            match pattern(rule, "items", cx.year) {
+                Err(o) => o,
+                Ok(Some(re)) => {
+                    let items = matching_items(columns, Some(&re));
+                    let what = format!("「{key_name}」栏目中标题符合「{}」的信息", re.as_str());
+                    content::contains_per_item(site, &items, &terms, all, &what)
+                }
+                Ok(None) => {
+                    let landing = text(rule, "page").is_some();
+                    let docs = column_docs(site, columns, landing);
+                    let where_ = if landing {
+                        format!("「{key_name}」栏目页")
+                    } else {
+                        format!("「{key_name}」栏目")
+                    };
+                    content::contains(&where_, &docs, &terms, all)
+                }
+            }
+        }
+        "table_headers" => match pattern(rule, "items", cx.year) {
+            Err(o) => o,
+            Ok(re) => {
+                let items = matching_items(columns, re.as_ref());
+                content::table_headers(site, &key_name, columns, &items, &strings(rule, "headers"))
+            }
+        },
+        "attachment_present" => content::attachment_present(site, &key_name, columns, &strings(rule, "ext")),
+        "link_to" => {
+            let (pages, where_) = scope_pages(cx, key);
+            content::link_to(&pages, &where_, &strings(rule, "hosts"), &strings(rule, "texts"))
+        }
+        "form_present" => content::form_present(site, text(rule, "form").unwrap_or("search")),
+        "image_near" => {
+            let (pages, where_) = scope_pages(cx, key);
+            content::image_near(&pages, &where_, &strings(rule, "terms"))
+        }
+        "validity_labelled" => content::validity_labelled(site, &key_name, columns),
+        "cross_linked" => {
+            let other = site.column(text(rule, "other").unwrap_or("interpretation"));
+            if other.is_empty() {
+                return Outcome::new(
+                    Status::Fail,
+                    Some(0.0),
+                    "网站未找到政策解读栏目".to_string(),
+                    Vec::new(),
+                );
+            }
+            content::cross_linked(site, columns, &other, cx.year_start(), cx.as_of)
+        }
+        "annual_report_arithmetic" => annual_report_arithmetic(cx, &key_name, columns),
+        "interaction_replied" => {
+            let (months, _) = text(rule, "within").and_then(duration).unwrap_or((3, 0));
+            site_checks::interaction_replied(site, &site.column("interaction"), months, cx.as_of)
+        }
+        "no_blank_columns" => {
+            site_checks::no_blank_columns(site, usize::try_from(integer(rule, "max").unwrap_or(0)).unwrap_or(0))
+        }
+        "links_available" => site_checks::links_available(site, text(rule, "scope") == Some("site")),
+        "pub_date_consistent" => site_checks::pub_date_consistent(site),
+        "all" => all(rule, cx),
+        "na_unless" => {
+            let capability = text(rule, "capability").unwrap_or("");
+            let label = match capability {
+                "land_transfer" => "国有土地使用权出让",
+                "mining_rights" => "矿业权审批出让",
+                other => other,
+            };
+            match cx.capabilities.get(capability) {
+                Some(false) => Outcome::na(format!("站点配置注明本区不承担{label}职能，此项不评估")),
+                _ => {
+                    let then = rule
+                        .get("then")
+                        .map(|r| evaluate(r, cx))
+                        .unwrap_or_else(|| bad_rule("缺少 then".to_string()));
+                    if then.status == Status::Fail && !cx.capabilities.contains_key(capability) {
+                        let mut o = then;
+                        o.reason
+                            .push_str(&format!("（如本区不承担{label}职能，此项不适用，请在站点配置中注明）"));
+                        o
+                    } else {
+                        then
+                    }
+                }
+            }
+        }
+        other => bad_rule(format!("未知规则类型 `{other}`")),
+    }
+}
+
+/// The pages a `link_to`/`image_near` looks at: the home page, or a column's own pages.
+fn scope_pages<'a>(cx: &Context<'a>, key: Option<&str>) -> (Vec<&'a Page>, String) {
+    match key {
+        None | Some("home") => (cx.site.home_page().into_iter().collect(), "网站首页".to_string()),
+        Some(k) => {
+            let columns = cx.site.column(k);
+            let pages = columns
+                .iter()
+                .flat_map(|c| c.pages.iter())
+                .filter_map(|u| cx.site.page(u))
+                .collect();
+            (pages, format!("「{}」栏目", cx.key_name(k)))
+        }
+    }
+}
+
+fn all(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
+    let outcomes: Vec<Outcome> = rule
+        .get("rules")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|r| evaluate(r, cx))
+        .filter(|o| o.status != Status::NotApplicable)
+        .collect();
+    if outcomes.is_empty() {
+        return Outcome::na("各子项均不适用".to_string());
+    }
+    let reason = outcomes
+        .iter()
+        .map(|o| o.reason.as_str())
+        .collect::<Vec<_>>()
+        .join("；");
+    let failures = outcomes.iter().map(|o| o.failures).sum();
+    let evidence: Vec<Cite> = outcomes.iter().flat_map(|o| o.evidence.clone()).collect();
+    let scored: Vec<f64> = outcomes.iter().filter_map(|o| o.score).collect();
+    let statuses: Vec<Status> = outcomes.iter().map(|o| o.status).collect();
+    let status = if statuses.iter().all(|s| *s == Status::Pass) {
+        Status::Pass
+    } else if statuses.iter().all(|s| *s == Status::Fail) {
+        Status::Fail
+    } else if statuses.iter().all(|s| matches!(s, Status::Pass | Status::Manual)) {
+        Status::Manual
+    } else {
+        Status::Partial
+    };
+    let score = match status {
+        Status::Manual => None,
+        _ if scored.is_empty() => None,
+        _ => Some(scored.iter().sum::<f64>() / scored.len() as f64),
+    };
+    Outcome::new(status, score, reason, evidence).with_failures(failures)
+}
+
+fn annual_report_arithmetic(cx: &Context<'_>, key_name: &str, columns: &[ColumnView]) -> Outcome {
+    let wanted = format!("{}年?度?.*(年度报告|年报)", cx.year - 1);
+    let re = Regex::new(&wanted).expect("a literal pattern");
+    let Some(item) = matching_items(columns, Some(&re)).into_iter().next() else {
+        return Outcome::new(
+            Status::Fail,
+            Some(0.0),
+            format!("「{key_name}」栏目未找到{}年度报告，无法核对表格", cx.year - 1),
+            Vec::new(),
+        );
+    };
+    let Some(page) = cx.site.page(&item.url) else {
+        return Outcome::manual(format!("《{}》未能抓取，无法核对表格", item.title));
+    };
+    let mut tables = page.tables.clone();
+    for a in &page.attachments {
+        if let Some(file) = cx.site.page(&a.url) {
+            tables.extend(file.tables.iter().cloned());
+        }
+    }
+    match site_checks::report_arithmetic(&tables) {
+        None => Outcome::na(format!(
+            "《{}》没有2019年新版格式的表三（收到和处理政府信息公开申请情况），不核对勾稽关系",
+            item.title
+        )),
+        Some((checks, broken)) if broken.is_empty() => Outcome::new(
+            Status::Pass,
+            Some(1.0),
+            format!("《{}》表三、表四共{checks}项勾稽关系均成立", item.title),
+            vec![rules::cite_item(item)],
+        ),
+        Some((checks, broken)) => Outcome::new(
+            Status::Fail,
+            Some((checks - broken.len()) as f64 / checks as f64),
+            format!(
+                "《{}》{checks}项勾稽关系中{}项不成立：{}",
+                item.title,
+                broken.len(),
+                broken.join("；")
+            ),
+            vec![rules::cite(&item.url, broken.first().cloned().unwrap_or_default())],
+        )
+        .with_failures(broken.len()),
+    }
+}
+
+/// Evidence as the report shows it: the stored fetch it rests on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub url: String,
+    pub fetched_at: Option<String>,
+    pub sha256: Option<String>,
+    pub excerpt: String,
+}
+
+/// One leaf's verdict (the JSON contract of `zwgk assess`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    pub id: String,
+    pub path: Vec<String>,
+    pub question: String,
+    pub units: Vec<String>,
+    pub time_limit: String,
+    pub status: Status,
+    pub score: Option<f64>,
+    pub reason: String,
+    pub evidence: Vec<Evidence>,
+    /// `auto`, or `manual` when an assessor's verdict was merged.
+    pub source: String,
+    /// Failure units (late items, missing periods …) for deductions.
+    pub failures: usize,
+}
+
+/// An assessor's verdict for one leaf, from the `--manual` file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualVerdict {
+    pub id: String,
+    pub status: Status,
+    #[serde(default)]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub evidence: Vec<String>,
+    #[serde(default)]
+    pub assessor: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualFile {
+    #[serde(default)]
+    verdict: Vec<ManualVerdict>,
+}
+
+/// Reads a manual-verdict file (TOML `[[verdict]]` tables, or a JSON array).
+pub fn parse_manual(text: &str, file: &str, catalog: &Catalog) -> Result<Vec<ManualVerdict>, String> {
+    let verdicts = if text.trim_start().starts_with('[') && !text.trim_start().starts_with("[[") {
+        serde_json::from_str::<Vec<ManualVerdict>>(text)
+            .map_err(|e| format!("`{file}` is not a valid JSON verdict list: {e}"))?
+    } else {
+        toml::from_str::<ManualFile>(text)
+            .map_err(|e| format!("`{file}` is not a valid verdict file: {e}"))?
+            .verdict
+    };
+    for v in &verdicts {
+        if !catalog.leaves.iter().any(|l| l.id == v.id) {
+            return Err(format!(
+                "`{file}`: leaf `{}` is not in the catalog `{}`",
+                v.id, catalog.file
+            ));
+        }
+        if let Some(s) = v.score
+            && !(0.0..=1.0).contains(&s)
+        {
+            return Err(format!("`{file}`: leaf `{}` has score {s}; scores are 0..1", v.id));
+        }
+    }
+    Ok(verdicts)
+}
+
+fn law_note_zh(leaf: &RawLeaf) -> Option<&str> {
+    leaf.law_note
+        .as_deref()
+        .filter(|n| n.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+}
+
+/// Scores every leaf of the catalog.
+pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdict]) -> Vec<Verdict> {
+    catalog
+        .leaves
+        .iter()
+        .map(|leaf| {
+            let outcome = evaluate(&leaf.rule, cx);
+            let mut verdict = Verdict {
+                id: leaf.id.clone(),
+                path: leaf.path.clone(),
+                question: leaf.question.clone(),
+                units: leaf.units.clone(),
+                time_limit: leaf.time_limit_text.clone(),
+                status: outcome.status,
+                score: outcome.score.map(|s| (s * 1000.0).round() / 1000.0),
+                reason: outcome.reason,
+                evidence: outcome.evidence.iter().map(|c| evidence_of(cx.site, c)).collect(),
+                source: "auto".to_string(),
+                failures: outcome.failures,
+            };
+            if let Some(note) = law_note_zh(leaf) {
+                verdict.reason.push_str(&format!("（说明：{note}）"));
+            }
+            if let Some(m) = manual.iter().rev().find(|m| m.id == leaf.id) {
+                let before = match verdict.status {
+                    Status::Manual => String::new(),
+                    s => format!("（自动评价为{}：{}）", status_zh(s), verdict.reason),
+                };
+                let by = m.assessor.as_deref().map(|a| format!("（{a}）")).unwrap_or_default();
+                verdict.status = m.status;
+                verdict.score = m.score.or(match m.status {
+                    Status::Pass => Some(1.0),
+                    Status::Fail => Some(0.0),
+                    _ => None,
+                });
+                verdict.reason = format!("人工核查{by}：{}{before}", m.note);
+                verdict.evidence.extend(m.evidence.iter().map(|e| Evidence {
+                    url: e.clone(),
+                    fetched_at: None,
+                    sha256: None,
+                    excerpt: "人工核查证据".to_string(),
+                }));
+                verdict.source = "manual".to_string();
+            }
+            verdict
+        })
+        .collect()
+}
+
+fn evidence_of(site: &SiteView, cite: &Cite) -> Evidence {
+    let page = site.page(&cite.url);
+    Evidence {
+        url: cite.url.clone(),
+        fetched_at: page.map(|p| p.fetched_at.clone()),
+        sha256: page.map(|p| p.sha256.clone()),
+        excerpt: cite.excerpt.clone(),
+    }
+}
+
+pub fn status_zh(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "达标",
+        Status::Partial => "部分达标",
+        Status::Fail => "不达标",
+        Status::Manual => "待人工评价",
+        Status::NotApplicable => "不适用",
+    }
+}
+
+/// Counts of verdicts by status, and the mean score of the scored ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Counts {
+    pub total: usize,
+    pub pass: usize,
+    pub partial: usize,
+    pub fail: usize,
+    pub manual: usize,
+    pub na: usize,
+    /// Mean score of the leaves with a score (pass/partial/fail), 0..1.
+    pub score: Option<f64>,
+}
+
+impl Counts {
+    fn add(&mut self, v: &Verdict, scores: &mut Vec<f64>) {
+        self.total += 1;
+        match v.status {
+            Status::Pass => self.pass += 1,
+            Status::Partial => self.partial += 1,
+            Status::Fail => self.fail += 1,
+            Status::Manual => self.manual += 1,
+            Status::NotApplicable => self.na += 1,
+        }
+        if matches!(v.status, Status::Pass | Status::Partial | Status::Fail)
+            && let Some(s) = v.score
+        {
+            scores.push(s);
+        }
+    }
+}
+
+fn tally<'a>(verdicts: impl Iterator<Item = &'a Verdict>) -> Counts {
+    let mut counts = Counts::default();
+    let mut scores = Vec::new();
+    for v in verdicts {
+        counts.add(v, &mut scores);
+    }
+    counts.score =
+        (!scores.is_empty()).then(|| (scores.iter().sum::<f64>() / scores.len() as f64 * 1000.0).round() / 1000.0);
+    counts
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    pub name: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+    /// Leaves failed or partly met, worst first.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub counts: Counts,
+    pub by_level1: Vec<Group>,
+    pub by_unit: Vec<Group>,
+}
+
+fn group(name: &str, members: &[&Verdict]) -> Group {
+    let mut problems: Vec<&&Verdict> = members
+        .iter()
+        .filter(|v| matches!(v.status, Status::Fail | Status::Partial))
+        .collect();
+    problems.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
+    Group {
+        name: name.to_string(),
+        counts: tally(members.iter().copied()),
+        problems: problems.iter().map(|v| v.id.clone()).collect(),
+    }
+}
+
+/// Roll-ups: overall, by 一级指标 (in catalog order), by 责任单位 (a leaf counts for each
+/// of its units).
+pub fn summarize(verdicts: &[Verdict]) -> Summary {
+    let mut level1: Vec<(String, Vec<&Verdict>)> = Vec::new();
+    let mut units: BTreeMap<String, Vec<&Verdict>> = BTreeMap::new();
+    for v in verdicts {
+        let top = v.path.first().cloned().unwrap_or_default();
+        match level1.iter_mut().find(|(n, _)| *n == top) {
+            Some((_, list)) => list.push(v),
+            None => level1.push((top, vec![v])),
+        }
+        for unit in &v.units {
+            units.entry(unit.clone()).or_default().push(v);
+        }
+    }
+    Summary {
+        counts: tally(verdicts.iter()),
+        by_level1: level1.iter().map(|(n, m)| group(n, m)).collect(),
+        by_unit: units.iter().map(|(n, m)| group(n, m)).collect(),
+    }
+}
+
+/// A whole assessment: the JSON contract of `zwgk assess` and the input of every report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assessment {
+    pub site: String,
+    pub run_id: i64,
+    pub as_of: NaiveDate,
+    /// The assessment year Y.
+    pub period: i32,
+    pub catalog: String,
+    pub catalog_title: String,
+    pub generator: String,
+    pub indicators: Vec<Verdict>,
+    pub summary: Summary,
+}
