@@ -1,5 +1,6 @@
-//! `zwgk demo`: the whole pipeline on the bundled fixture site, served on loopback, twice —
-//! a first crawl, then a nightly-style recrawl that should find nothing changed.
+//! `zwgk demo`: the whole pipeline on the bundled fixture site, served on loopback: a first
+//! crawl, a nightly-style recrawl that should find nothing changed, extraction, and the
+//! assessment of every leaf as of the date the fixture's planted cases are written for.
 
 use std::path::Path;
 
@@ -13,6 +14,9 @@ use crate::store::Store;
 
 /// The demo crawls its own loopback server, so it may go faster than the polite default.
 const DEMO_RATE: f64 = 200.0;
+
+/// The fixture site's planted cases are written as of this date (`fixtures/site/PLANTED.md`).
+const DEMO_AS_OF: &str = "2026-01-15";
 
 pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
     let root = match site {
@@ -72,6 +76,54 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
             .join(", ")
     );
 
+    println!("\n4. assess every leaf of the 周村区 task table as of {DEMO_AS_OF} (assessment year 2025)");
+    let started = std::time::Instant::now();
+    let catalog = crate::assess::catalog::Catalog::bundled_zhoucun();
+    let profiles = vec![crate::extract::profile::Profile::from_toml(
+        include_str!("../selectors/sites/zhoucun.toml"),
+        "selectors/sites/zhoucun.toml",
+    )?];
+    let as_of = chrono::NaiveDate::parse_from_str(DEMO_AS_OF, "%Y-%m-%d")?;
+    let assessment = crate::stage::assess::assess_run(
+        &store,
+        second.run_id,
+        &crate::stage::assess::AssessOptions {
+            catalog: &catalog,
+            as_of,
+            year: crate::assess::timing::default_year(as_of),
+            profiles: &profiles,
+            manual: &[],
+        },
+    )
+    .await?;
+    let c = &assessment.summary.counts;
+    println!(
+        "  {} leaves in {:.2} s: 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}",
+        c.total,
+        started.elapsed().as_secs_f64(),
+        c.pass,
+        c.partial,
+        c.fail,
+        c.manual,
+        c.na
+    );
+    for group in &assessment.summary.by_level1 {
+        println!(
+            "  {:<12} 平均得分 {}",
+            group.name,
+            group
+                .counts
+                .score
+                .map_or("—".to_string(), |s| format!("{:.1}", s * 100.0))
+        );
+    }
+    let assessment_path = out.join("assessment.json");
+    std::fs::write(&assessment_path, serde_json::to_string_pretty(&assessment)?)
+        .with_context(|| format!("cannot write `{}`", assessment_path.display()))?;
+    let table_path = out.join("assessment.txt");
+    std::fs::write(&table_path, crate::summary::render_assessment(&assessment))
+        .with_context(|| format!("cannot write `{}`", table_path.display()))?;
+
     let summary_path = out.join("crawl-summary.json");
     let json = serde_json::json!({ "site": server.origin(), "runs": [first, second], "extract": extracted });
     std::fs::write(&summary_path, serde_json::to_string_pretty(&json)?)
@@ -81,7 +133,16 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         db.display(),
         summary_path.display()
     );
+    println!(
+        "  verdicts {}  (and {})",
+        assessment_path.display(),
+        table_path.display()
+    );
     println!("  inspect  zwgk summary --db {}", db.display());
+    println!(
+        "  assess   zwgk assess --db {} --as-of {DEMO_AS_OF} --profile selectors/sites/zhoucun.toml",
+        db.display()
+    );
     println!("  a page   zwgk inspect fixtures/site/index.html --base-url http://www.zhoucun.gov.cn/index.html");
     store.close().await;
     Ok(ExitCode::Success)

@@ -150,18 +150,27 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
                 return bad_rule("freshness 需要 within（如 P6M）".to_string());
             };
             if rule.get("each").and_then(toml::Value::as_bool) == Some(true) && columns.len() > 1 {
-                let outcomes: Vec<Outcome> = columns
+                // 专题 columns are topics of their time, not columns owed updates (普查 rule).
+                let (topics, judged): (Vec<&ColumnView>, Vec<&ColumnView>) =
+                    columns.iter().partition(|c| c.name.contains("专题"));
+                let outcomes: Vec<Outcome> = judged
                     .iter()
-                    .map(|c| rules::freshness(&key_name, std::slice::from_ref(c), months, days, cx.as_of))
+                    .map(|c| rules::freshness(&key_name, std::slice::from_ref(*c), months, days, cx.as_of))
                     .collect();
                 let fresh = outcomes.iter().filter(|o| o.status == Status::Pass).count();
-                let reason = outcomes
+                let mut reason = outcomes
                     .iter()
                     .map(|o| o.reason.as_str())
                     .collect::<Vec<_>>()
                     .join("；");
+                if !topics.is_empty() {
+                    reason.push_str(&format!(
+                        "（专题栏目不计：{}）",
+                        topics.iter().map(|c| format!("「{}」", c.name)).collect::<String>()
+                    ));
+                }
                 let evidence = outcomes.into_iter().flat_map(|o| o.evidence).collect();
-                Outcome::graded(fresh, columns.len(), reason, evidence)
+                Outcome::graded(fresh, judged.len(), reason, evidence)
             } else {
                 rules::freshness(&key_name, columns, months, days, cx.as_of)
             }

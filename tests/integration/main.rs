@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod assess_site;
 mod cli;
 mod crawl_politeness;
 mod crawl_recrawl;
