@@ -669,3 +669,476 @@ pub struct Assessment {
     pub indicators: Vec<Verdict>,
     pub summary: Summary,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::rules::Item;
+    use crate::assess::site::Page;
+    use crate::extract::page::{AttachmentLink, Form, Image};
+    use crate::extract::table::Table;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn page(url: &str, title: &str, date: &str) -> Page {
+        Page {
+            url: format!("http://a.gov.cn{url}"),
+            kind: "article".to_string(),
+            title: title.to_string(),
+            pub_date: (!date.is_empty()).then(|| d(date)),
+            text: title.to_string(),
+            sha256: "0".repeat(64),
+            fetched_at: "2026-01-15T00:00:00Z".to_string(),
+            ..Page::default()
+        }
+    }
+
+    fn column(name: &str, pages: &[&Page]) -> ColumnView {
+        ColumnView {
+            name: name.to_string(),
+            url: format!("http://a.gov.cn/col/{name}/"),
+            pages: vec![format!("http://a.gov.cn/col/{name}/")],
+            items: pages
+                .iter()
+                .map(|p| Item {
+                    title: p.title.clone(),
+                    url: p.url.clone(),
+                    date: p.pub_date,
+                })
+                .collect(),
+        }
+    }
+
+    struct Fixture {
+        site: SiteView,
+        calendar: WorkCalendar,
+        defs: ColumnDefs,
+        capabilities: BTreeMap<String, bool>,
+    }
+
+    impl Fixture {
+        fn new(pages: Vec<Page>, columns: &[(&str, Vec<usize>)]) -> Fixture {
+            let mut map = BTreeMap::new();
+            for (key, members) in columns {
+                let refs: Vec<&Page> = members.iter().map(|&i| &pages[i]).collect();
+                map.insert(key.to_string(), vec![column(key, &refs)]);
+            }
+            let home = pages.iter().find(|p| p.kind == "home").map(|p| p.url.clone());
+            Fixture {
+                site: SiteView::for_tests(pages, map, home.as_deref()),
+                calendar: WorkCalendar::bundled(),
+                defs: ColumnDefs::bundled(),
+                capabilities: BTreeMap::new(),
+            }
+        }
+
+        fn eval(&self, rule: &str, as_of: &str, year: i32) -> Outcome {
+            let rule: toml::Value = toml::from_str::<toml::Table>(&format!("rule = {rule}")).unwrap()["rule"].clone();
+            let cx = Context {
+                site: &self.site,
+                calendar: &self.calendar,
+                defs: &self.defs,
+                as_of: d(as_of),
+                year,
+                capabilities: &self.capabilities,
+            };
+            evaluate(&rule, &cx)
+        }
+    }
+
+    fn decided(url: &str, title: &str, decided: &str, published: &str) -> Page {
+        let mut p = page(url, title, published);
+        p.event_dates = vec![("处罚决定日期".to_string(), d(decided))];
+        p
+    }
+
+    #[test]
+    fn timeliness_counts_working_days_with_holidays() {
+        // 2025-09-30 → 2025-10-10 spans the 国庆 holiday: 2 working days, 10 calendar days.
+        let f = Fixture::new(
+            vec![
+                decided("/1", "甲公司处罚", "2025-09-30", "2025-10-10"),
+                decided("/2", "乙公司处罚", "2025-03-03", "2025-03-12"), // 7 wd: on time
+                decided("/3", "丙公司处罚", "2025-03-03", "2025-03-13"), // 8 wd: late by 1
+                page("/4", "丁公司处罚（未注明决定日期）", "2025-05-05"),
+            ],
+            &[("double_publicity_penalty", vec![0, 1, 2, 3])],
+        );
+        let working = f.eval(
+            r#"{ kind = "timeliness", column = "double_publicity_penalty", limit_days = 7, day_type = "working", event_source = "decision_date" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(working.status, Status::Partial, "{}", working.reason);
+        assert_eq!(working.score.map(|s| (s * 3.0).round()), Some(2.0));
+        assert!(
+            working.reason.contains("丙公司处罚") && working.reason.contains("超期1个工作日"),
+            "{}",
+            working.reason
+        );
+        assert!(working.reason.contains("另有1条未注明决定日期"), "{}", working.reason);
+        let calendar = f.eval(
+            r#"{ kind = "timeliness", column = "double_publicity_penalty", limit_days = 7, day_type = "calendar", event_source = "decision_date" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert!(
+            calendar.reason.contains("甲公司处罚") && calendar.reason.contains("用时10日"),
+            "{}",
+            calendar.reason
+        );
+        // Nothing measurable: a person must look.
+        let none = f.eval(
+            r#"{ kind = "timeliness", column = "double_publicity_penalty", limit_days = 7, day_type = "working", event_source = "meeting_date" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(none.status, Status::Manual);
+    }
+
+    #[test]
+    fn deadlines_of_the_assessment_year() {
+        let f = Fixture::new(
+            vec![
+                page("/a", "周村区人民政府2024年政府信息公开工作年度报告", "2025-03-28"),
+                page("/b", "周村区人民政府2023年政府信息公开工作年度报告", "2024-04-08"),
+            ],
+            &[("annual_report", vec![0, 1])],
+        );
+        let rule = r#"{ kind = "deadline", column = "annual_report", title_pattern = "{Y-1}年?度?.*年度报告", month = 3, day = 31, year = "Y" }"#;
+        // (as_of, Y, status, words)
+        let cases = [
+            ("2026-01-15", 2025, Status::Pass, "2025-03-28"),
+            ("2025-01-15", 2024, Status::Fail, "逾期8天"),
+            ("2026-01-15", 2026, Status::NotApplicable, "尚未到期"),
+            ("2027-05-01", 2026, Status::Fail, "未发布"),
+        ];
+        for (as_of, year, status, words) in cases {
+            let o = f.eval(rule, as_of, year);
+            assert_eq!(o.status, status, "{as_of} Y={year}: {}", o.reason);
+            assert!(o.reason.contains(words), "{as_of} Y={year}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn required_terms_with_alternatives_and_per_item() {
+        let mut guide = page("/g", "政府信息公开指南", "2025-02-20");
+        guide.text = "办公地址：周村区\n办公时间：工作日\n联系电话：0533-1\n电子邮件：a@b.cn".to_string();
+        let mut a = page("/s1", "甲事项办事指南", "2025-04-08");
+        a.text = "申请材料\n办理流程\n收费标准：不收费".to_string();
+        let mut b = page("/s2", "乙事项办事指南", "2025-04-09");
+        b.text = "办理流程".to_string();
+        let f = Fixture::new(vec![guide, a, b], &[("guide", vec![0]), ("gov_services", vec![1, 2])]);
+        let all = f.eval(
+            r#"{ kind = "contains_all", column = "guide", terms = ["地址", "办公时间", "电话", "传真", "电子邮箱|电子邮件"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(all.status, Status::Partial, "{}", all.reason);
+        assert_eq!(all.score, Some(0.8));
+        assert!(all.reason.contains("缺少要素：「传真」"), "{}", all.reason);
+        assert_eq!(all.failures, 1);
+        let any = f.eval(
+            r#"{ kind = "contains_any", column = "guide", terms = ["微博", "办公时间"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(any.status, Status::Pass);
+        assert!(any.evidence[0].excerpt.contains("办公时间"));
+        let none = f.eval(
+            r#"{ kind = "contains_any", column = "guide", terms = ["微博"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(none.status, Status::Fail);
+        let per_item = f.eval(
+            r#"{ kind = "contains_all", column = "gov_services", items = "办事指南", terms = ["申请材料", "办理流程", "收费"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(per_item.status, Status::Partial, "{}", per_item.reason);
+        assert!(per_item.reason.contains("乙事项办事指南"), "{}", per_item.reason);
+        let missing = f.eval(
+            r#"{ kind = "contains_any", column = "fiscal_budget", terms = ["预算"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(missing.status, Status::Fail);
+        assert!(
+            missing.reason.contains("未找到「财政预决算」栏目"),
+            "{}",
+            missing.reason
+        );
+    }
+
+    fn table(headers: &[&str]) -> Table {
+        Table {
+            headers: vec![headers.iter().map(|h| h.to_string()).collect()],
+            rows: vec![],
+            source: "html".to_string(),
+        }
+    }
+
+    #[test]
+    fn the_newest_table_is_judged() {
+        let mut old = page("/2023", "行政事业性收费目录清单（2023年版）", "2023-04-12");
+        old.tables = vec![table(&["项目名称", "政策依据", "执收部门", "资金管理方式"])];
+        let mut new = page("/2025", "行政事业性收费目录清单（2025年版）", "2025-04-10");
+        new.tables = vec![table(&["序号", "项目名称", "政策依据", "执收部门"])];
+        let f = Fixture::new(vec![old, new], &[("fee_lists", vec![0, 1])]);
+        let o = f.eval(
+            r#"{ kind = "table_headers", column = "fee_lists", items = "行政事业性收费", headers = ["项目名称", "政策依据", "执收部门|执收单位", "资金管理方式"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(o.status, Status::Partial, "{}", o.reason);
+        assert!(
+            o.reason.contains("2025年版") && o.reason.contains("缺少：「资金管理方式」"),
+            "{}",
+            o.reason
+        );
+    }
+
+    #[test]
+    fn home_page_links_images_and_forms() {
+        let mut home = page("/", "周村区人民政府", "");
+        home.kind = "home".to_string();
+        home.links = vec![
+            ("http://www.zwfw.sd.gov.cn/ZB/".to_string(), "政务服务".to_string()),
+            ("https://weibo.com/zc".to_string(), "".to_string()),
+        ];
+        home.images = vec![Image {
+            src: "/img/qr.png".to_string(),
+            alt: "周村发布".to_string(),
+            near_text: "微信公众号 扫一扫".to_string(),
+        }];
+        home.forms = vec![Form {
+            kind: "search".to_string(),
+            action: "/search".to_string(),
+            method: "get".to_string(),
+            fields: vec!["q".to_string()],
+        }];
+        let f = Fixture::new(vec![home], &[]);
+        let cases = [
+            (
+                r#"{ kind = "link_to", hosts = ["zwfw.sd.gov.cn"], texts = [] }"#,
+                Status::Pass,
+            ),
+            (
+                r#"{ kind = "link_to", hosts = ["weibo.com"], texts = ["微博"] }"#,
+                Status::Pass,
+            ),
+            (
+                r#"{ kind = "link_to", hosts = ["creditchina.gov.cn"], texts = ["信用中国"] }"#,
+                Status::Fail,
+            ),
+            (
+                r#"{ kind = "image_near", terms = ["微信", "二维码|扫一扫"] }"#,
+                Status::Pass,
+            ),
+            (r#"{ kind = "image_near", terms = ["微博"] }"#, Status::Fail),
+            (r#"{ kind = "form_present", form = "search" }"#, Status::Pass),
+            (r#"{ kind = "form_present", form = "apply" }"#, Status::Fail),
+        ];
+        for (rule, status) in cases {
+            let o = f.eval(rule, "2026-01-15", 2025);
+            assert_eq!(o.status, status, "{rule}: {}", o.reason);
+        }
+    }
+
+    #[test]
+    fn validity_and_cross_links() {
+        let mut labelled = page("/doc1", "关于印发甲办法的通知", "2025-03-01");
+        labelled.validity = Some("有效".to_string());
+        let unlabelled = page("/doc2", "关于印发乙办法的通知", "2025-04-01");
+        let mut abolished = page("/doc3", "关于印发丙规定的通知", "2023-02-17");
+        abolished.validity = Some("有效".to_string());
+        let mut notice = page("/clean", "关于公布规范性文件清理结果的通知", "2025-12-26");
+        notice.text = "废止的规范性文件（1件）：\n《关于印发丙规定的通知》".to_string();
+        notice.links = vec![(abolished.url.clone(), "《关于印发丙规定的通知》".to_string())];
+        let mut reading = page("/jd1", "《甲办法》政策解读", "2025-03-04");
+        reading.links = vec![(labelled.url.clone(), "相关文件".to_string())];
+        let f = Fixture::new(
+            vec![labelled, unlabelled, abolished, notice, reading],
+            &[("policy_docs", vec![0, 1, 2, 3]), ("interpretation", vec![4])],
+        );
+        let v = f.eval(
+            r#"{ kind = "validity_labelled", column = "policy_docs" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(v.status, Status::Partial, "{}", v.reason);
+        assert!(
+            v.reason.contains("未标注有效性：《关于印发乙办法的通知》"),
+            "{}",
+            v.reason
+        );
+        assert!(
+            v.reason.contains("丙规定") && v.reason.contains("已宣布废止"),
+            "{}",
+            v.reason
+        );
+        // The 解读 links the document, but the document does not link back.
+        let c = f.eval(
+            r#"{ kind = "cross_linked", column = "policy_docs", other = "interpretation" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(c.status, Status::Fail, "{}", c.reason);
+        assert!(c.reason.contains("未提供解读"), "{}", c.reason);
+        let t = f.eval(
+            r#"{ kind = "timeliness", column = "interpretation", limit_days = 3, day_type = "working", event_source = "linked_doc_date" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(t.status, Status::Pass, "{}", t.reason);
+    }
+
+    #[test]
+    fn annual_report_table_three_adds_up() {
+        let row = |label: &str, v: [i64; 7]| -> Vec<String> {
+            let mut r = vec![label.to_string(); 3];
+            r.extend(v.iter().map(|x| x.to_string()));
+            r
+        };
+        let good = Table {
+            headers: vec![],
+            rows: vec![
+                row("一、本年新收政府信息公开申请数量", [35, 12, 0, 1, 0, 1, 49]),
+                row("二、上年结转政府信息公开申请数量", [1, 1, 0, 0, 0, 0, 2]),
+                {
+                    let mut r = vec!["三、本年度办理结果".to_string(); 3];
+                    r.extend(std::iter::repeat_n(String::new(), 7));
+                    r
+                },
+                row("（一）予以公开", [33, 12, 0, 1, 0, 1, 47]),
+                row("（七）总计", [33, 12, 0, 1, 0, 1, 47]),
+                row("四、结转下年度继续办理", [3, 1, 0, 0, 0, 0, 4]),
+            ],
+            source: "html".to_string(),
+        };
+        let (checks, broken) = crate::assess::site_checks::report_arithmetic(std::slice::from_ref(&good)).unwrap();
+        assert!(checks >= 18 && broken.is_empty(), "{broken:?}");
+        let mut bad = good.clone();
+        bad.rows[4] = row("（七）总计", [33, 11, 0, 1, 0, 1, 46]);
+        let (_, broken) = crate::assess::site_checks::report_arithmetic(&[bad]).unwrap();
+        assert!(broken.iter().any(|b| b.contains("商业企业")), "{broken:?}");
+        assert!(crate::assess::site_checks::report_arithmetic(&[table(&["信息内容"])]).is_none());
+    }
+
+    #[test]
+    fn letters_must_be_answered_within_three_months() {
+        let letter = |url: &str, received: &str, replied: Option<&str>| {
+            let mut p = page(url, &format!("来信{url}"), received);
+            p.event_dates.push(("来信时间".to_string(), d(received)));
+            if let Some(r) = replied {
+                p.event_dates.push(("答复时间".to_string(), d(r)));
+            }
+            p
+        };
+        let f = Fixture::new(
+            vec![
+                letter("/l1", "2025-03-01", Some("2025-03-05")),
+                letter("/l2", "2025-09-22", None),
+                letter("/l3", "2025-12-20", None), // not yet three months old
+            ],
+            &[("interaction", vec![0, 1, 2])],
+        );
+        let o = f.eval(
+            r#"{ kind = "interaction_replied", within = "P3M" }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(o.status, Status::Fail, "{}", o.reason);
+        assert!(
+            o.reason.contains("2025-09-22") && !o.reason.contains("2025-12-20"),
+            "{}",
+            o.reason
+        );
+    }
+
+    #[test]
+    fn combinations_capabilities_and_manual() {
+        let mut p = page("/x", "2025年双公示目录", "2025-03-03");
+        p.attachments = vec![AttachmentLink {
+            url: "http://a.gov.cn/f.xlsx".to_string(),
+            text: "目录.xlsx".to_string(),
+            ext: "xlsx".to_string(),
+        }];
+        let mut file = page("/f.xlsx", "目录.xlsx", "");
+        file.kind = "attachment".to_string();
+        let mut f = Fixture::new(vec![p, file], &[("double_publicity", vec![0])]);
+        let both = r#"{ kind = "all", rules = [{ kind = "column_exists", column = "double_publicity" }, { kind = "contains_any", column = "double_publicity", terms = ["黑名单"] }] }"#;
+        let o = f.eval(both, "2026-01-15", 2025);
+        assert_eq!((o.status, o.score), (Status::Partial, Some(0.5)), "{}", o.reason);
+        let att = f.eval(
+            r#"{ kind = "attachment_present", column = "double_publicity", ext = ["xlsx"] }"#,
+            "2026-01-15",
+            2025,
+        );
+        assert_eq!(att.status, Status::Pass, "{}", att.reason);
+        let mining = r#"{ kind = "na_unless", capability = "mining_rights", then = { kind = "column_exists", column = "mining_rights" } }"#;
+        let unknown = f.eval(mining, "2026-01-15", 2025);
+        assert_eq!(unknown.status, Status::Fail);
+        assert!(unknown.reason.contains("此项不适用"), "{}", unknown.reason);
+        f.capabilities.insert("mining_rights".to_string(), false);
+        assert_eq!(f.eval(mining, "2026-01-15", 2025).status, Status::NotApplicable);
+        let manual = f.eval(r#"{ kind = "manual", why = "须查阅实际答复文书" }"#, "2026-01-15", 2025);
+        assert_eq!((manual.status, manual.score), (Status::Manual, None));
+        assert!(manual.reason.contains("须查阅实际答复文书"));
+    }
+
+    #[test]
+    fn reported_periods_are_read_from_titles() {
+        use crate::assess::rules::reported_period_end;
+        let cases = [
+            ("2025年1-9月全区财政收支情况", Some("2025-09-30")),
+            ("2025年9月环境空气质量状况", Some("2025-09-30")),
+            ("2025年第三季度饮用水水源水质状况", Some("2025-09-30")),
+            ("周村区2025年第4季度食品安全监督抽检信息", Some("2025-12-31")),
+            ("2025年上半年主要经济效益指标", Some("2025-06-30")),
+            ("周村区人民政府公报2025年第1期", None),
+        ];
+        for (title, want) in cases {
+            assert_eq!(reported_period_end(title), want.map(d), "{title}");
+        }
+    }
+
+    #[test]
+    fn manual_files_are_checked() {
+        let catalog = Catalog::bundled_zhoucun();
+        let id = &catalog.leaves[0].id;
+        let ok = parse_manual(
+            &format!("[[verdict]]\nid = \"{id}\"\nstatus = \"fail\"\nnote = \"x\"\n"),
+            "m.toml",
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(ok[0].status, Status::Fail);
+        let json = parse_manual(
+            &format!(r#"[{{"id": "{id}", "status": "na", "note": "无此职能"}}]"#),
+            "m.json",
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(json[0].status, Status::NotApplicable);
+        assert!(
+            parse_manual(
+                &format!("[[verdict]]\nid = \"{id}\"\nstatus = \"great\"\n"),
+                "m.toml",
+                &catalog
+            )
+            .is_err()
+        );
+        assert!(
+            parse_manual(
+                &format!("[[verdict]]\nid = \"{id}\"\nstatus = \"pass\"\nscore = 2.0\n"),
+                "m.toml",
+                &catalog
+            )
+            .is_err()
+        );
+    }
+}

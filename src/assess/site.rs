@@ -414,3 +414,27 @@ fn strip_boilerplate(pages: &mut [Page]) {
 fn parent_dir(url: &str) -> &str {
     url.rfind('/').map_or(url, |i| &url[..i])
 }
+
+#[cfg(test)]
+impl SiteView {
+    /// A view from hand-made pages and columns, for the rules' unit tests.
+    pub(crate) fn for_tests(
+        pages: Vec<Page>,
+        columns: BTreeMap<String, Vec<ColumnView>>,
+        home: Option<&str>,
+    ) -> SiteView {
+        let by_url = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.url.clone(), i))
+            .collect::<HashMap<_, _>>();
+        SiteView {
+            origin: "http://a.gov.cn".to_string(),
+            home: home.and_then(|h| by_url.get(h).copied()),
+            by_url,
+            pages,
+            columns,
+            ..SiteView::default()
+        }
+    }
+}
