@@ -132,8 +132,11 @@ impl SiteView {
             .iter()
             .map(|r| r.discovered_from.and_then(|id| id_to_index.get(&id).copied()))
             .collect();
-        let mut pages: Vec<Page> = rows.into_iter().map(page_of).collect();
+        let t = std::time::Instant::now();
+        let mut pages = parse_pages(rows);
+        tracing::debug!(ms = t.elapsed().as_millis(), "facts parsed");
         strip_boilerplate(&mut pages);
+        tracing::debug!(ms = t.elapsed().as_millis(), "boilerplate removed");
 
         // Links, paging relations and the anchor texts that name each target.
         let mut paging: HashMap<usize, Vec<String>> = HashMap::new();
@@ -154,6 +157,7 @@ impl SiteView {
             }
             pages[from].links.push((link.to, link.anchor));
         }
+        tracing::debug!(ms = t.elapsed().as_millis(), "links placed");
         view.by_url = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
         view.home = pages
             .iter()
@@ -235,6 +239,11 @@ impl SiteView {
                 column_type,
             });
         }
+        tracing::debug!(
+            ms = t.elapsed().as_millis(),
+            columns = site_columns.len(),
+            "columns built"
+        );
         view.matches = match_columns(defs, &site_columns);
         for m in &view.matches {
             if pins.contains_key(&m.key) {
@@ -334,6 +343,24 @@ fn column_of(name: &str, members: &[usize], pages: &[Page], by_url: &HashMap<Str
     }
 }
 
+/// Parses the pages on every core: reading 20,000 facts records is most of building a view.
+fn parse_pages(rows: Vec<AssessPage>) -> Vec<Page> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = rows.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<Vec<AssessPage>> = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        chunks.push(rows.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(page_of).collect::<Vec<Page>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    })
+}
+
 fn page_of(row: AssessPage) -> Page {
     let facts: StoredFacts = serde_json::from_str(&row.facts).unwrap_or_default();
     Page {
@@ -367,17 +394,19 @@ fn page_of(row: AssessPage) -> Page {
 /// The page's text without what is not content: breadcrumbs (they repeat the column name)
 /// and CMS record markup left in list pages (Hanweb `<datastore>` CDATA).
 fn readable_text(text: &str) -> String {
-    text.lines()
-        .filter(|l| {
-            let l = l.trim();
-            !(l.contains("]]>")
-                || l.starts_with("当前位置")
-                || l.starts_with("您的位置")
-                || l.starts_with("您现在的位置"))
-        })
-        .map(|l| super::content::unquoted(l).into_owned())
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let l = line.trim();
+        if l.contains("]]>") || l.starts_with("当前位置") || l.starts_with("您的位置") || l.starts_with("您现在的位置")
+        {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&super::content::unquoted(line));
+    }
+    out
 }
 
 /// Drops from each HTML page the lines that recur across the site — navigation, sidebars,

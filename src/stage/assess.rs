@@ -39,14 +39,22 @@ pub struct AssessOptions<'a> {
 /// Loads what the run shows of its site (columns resolved, boilerplate removed).
 pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Result<SiteView, AssessError> {
     let (origin, start_url) = store.run_site(run_id).await?.ok_or(AssessError::NoRun(run_id))?;
+    let started = std::time::Instant::now();
     let pages = store.assess_pages(run_id, EXTRACTOR_VERSION).await?;
     if pages.is_empty() {
         return Err(AssessError::NotExtracted { run: run_id });
     }
+    tracing::info!(pages = pages.len(), ms = started.elapsed().as_millis(), "pages read");
     let links = store.assess_links(run_id).await?;
+    tracing::info!(links = links.len(), ms = started.elapsed().as_millis(), "links read");
     let outcomes = store.url_outcomes(run_id).await?;
+    tracing::info!(
+        urls = outcomes.len(),
+        ms = started.elapsed().as_millis(),
+        "url outcomes read"
+    );
     let (pins, _) = site_settings(profiles);
-    Ok(SiteView::build(
+    let view = SiteView::build(
         &origin,
         &start_url,
         pages,
@@ -54,7 +62,9 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
         outcomes,
         &ColumnDefs::bundled(),
         &pins,
-    ))
+    );
+    tracing::info!(ms = started.elapsed().as_millis(), "site view built");
+    Ok(view)
 }
 
 /// Column pins and capabilities of the site profiles the user gave (later profiles win).
@@ -95,7 +105,9 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
         year: options.year,
         capabilities: &capabilities,
     };
+    let started = std::time::Instant::now();
     let indicators = engine::assess_leaves(options.catalog, &cx, options.manual);
+    tracing::info!(ms = started.elapsed().as_millis(), "leaves assessed");
     let summary = engine::summarize(&indicators);
     Ok(Assessment {
         site: site.origin.clone(),
