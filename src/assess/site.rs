@@ -63,6 +63,16 @@ pub struct Page {
     pub sha256: String,
 }
 
+impl Page {
+    /// The first labelled date whose label contains one of the words (来信时间, 处罚决定日期 …).
+    pub fn labelled_date(&self, words: &[&str]) -> Option<NaiveDate> {
+        self.event_dates
+            .iter()
+            .find(|(label, _)| words.iter().any(|w| label.contains(w)))
+            .map(|(_, d)| *d)
+    }
+}
+
 /// The first `YYYY-MM-DD` of a stored date value.
 pub fn day(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value.get(..10)?, "%Y-%m-%d").ok()

@@ -6,13 +6,6 @@ use chrono::{Months, NaiveDate};
 use super::rules::{Cite, ColumnView, Outcome, Status, cite};
 use super::site::{Page, SiteView};
 
-fn date_labelled(page: &Page, words: &[&str]) -> Option<NaiveDate> {
-    page.event_dates
-        .iter()
-        .find(|(label, _)| words.iter().any(|w| label.contains(w)))
-        .map(|(_, d)| *d)
-}
-
 /// `interaction_replied`: letters received in the year before `as_of` and older than
 /// `within` must have a reply no later than `within` after receipt.
 pub fn interaction_replied(site: &SiteView, columns: &[ColumnView], months: u32, as_of: NaiveDate) -> Outcome {
@@ -35,7 +28,7 @@ pub fn interaction_replied(site: &SiteView, columns: &[ColumnView], months: u32,
             continue;
         }
         let Some(page) = site.page(&item.url) else { continue };
-        let Some(received) = date_labelled(page, &["来信时间", "留言时间", "来信日期", "留言日期", "提问时间"])
+        let Some(received) = page.labelled_date(&["来信时间", "留言时间", "来信日期", "留言日期", "提问时间"])
         else {
             continue;
         };
@@ -44,7 +37,7 @@ pub fn interaction_replied(site: &SiteView, columns: &[ColumnView], months: u32,
         }
         checked += 1;
         let due = received.checked_add_months(Months::new(months)).unwrap_or(received);
-        match date_labelled(page, &["答复时间", "回复时间", "答复日期", "回复日期", "办结时间"]) {
+        match page.labelled_date(&["答复时间", "回复时间", "答复日期", "回复日期", "办结时间"]) {
             None => {
                 problems.push(format!(
                     "《{}》{received}来信，截至{as_of}未答复（已超过{months}个月）",

@@ -44,13 +44,6 @@ impl EventSource {
     }
 }
 
-fn labelled(page: &Page, words: &[&str]) -> Option<NaiveDate> {
-    page.event_dates
-        .iter()
-        .find(|(label, _)| words.iter().any(|w| label.contains(w)))
-        .map(|(_, d)| *d)
-}
-
 fn meeting_in_text(text: &str) -> Option<NaiveDate> {
     static HELD: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
         Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日[^。\n]{0,24}?(召开|举行)").expect("valid regex")
@@ -68,10 +61,12 @@ pub fn event_date(
 ) -> Option<(NaiveDate, String)> {
     match source {
         EventSource::DocDate => page.doc_date.map(|d| (d, "成文日期".to_string())),
-        EventSource::DecisionDate => labelled(page, &["决定日期", "许可日期", "处罚日期", "决定时间", "作出决定"])
+        EventSource::DecisionDate => page
+            .labelled_date(&["决定日期", "许可日期", "处罚日期", "决定时间", "作出决定"])
             .map(|d| (d, "决定日期".to_string()))
             .or_else(|| decision_in_tables(page).map(|d| (d, "决定日期".to_string()))),
-        EventSource::MeetingDate => labelled(page, &["会议时间", "会议日期", "召开时间", "召开日期"])
+        EventSource::MeetingDate => page
+            .labelled_date(&["会议时间", "会议日期", "召开时间", "召开日期"])
             .or_else(|| meeting_in_text(&page.text))
             .map(|d| (d, "会议召开日期".to_string())),
         EventSource::LinkedDocDate => {
