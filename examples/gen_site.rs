@@ -3,8 +3,9 @@
 //! `cargo run --release --example gen_site -- OUT_DIR [ARTICLES]` writes a home page, one
 //! column list page per 200 articles, and ARTICLES (default 20,000) article pages of about
 //! 29 KB each, every one with navigation, breadcrumb, related links and prev/next links —
-//! the link density of a real district portal. Deterministic: the same arguments give the
-//! same bytes.
+//! the link density of a real district portal. Columns carry the names of a 政务公开 catalog
+//! (通知公告, 政策文件, 财政预决算 …) so the assessment benchmark's rules read real columns.
+//! Deterministic: the same arguments give the same bytes.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -12,6 +13,44 @@ use std::path::Path;
 
 const PER_COLUMN: usize = 200;
 const FILLER: &str = "周村区人民政府认真贯彻落实政府信息公开条例，坚持以公开为常态、不公开为例外，推进决策、执行、管理、服务、结果公开。";
+
+/// Column names of a district portal, cycled over the generated columns.
+const COLUMN_NAMES: [&str; 30] = [
+    "政务动态",
+    "通知公告",
+    "政策文件",
+    "政策解读",
+    "人事信息",
+    "规划计划",
+    "财政预决算",
+    "财政收支",
+    "政府采购",
+    "招标投标",
+    "行政许可",
+    "行政处罚",
+    "重大建设项目",
+    "征地信息",
+    "保障性住房",
+    "环境保护",
+    "安全生产",
+    "食品药品",
+    "教育",
+    "医疗卫生",
+    "社会救助",
+    "就业创业",
+    "意见征集",
+    "常务会议",
+    "建议提案办理结果",
+    "审计结果",
+    "权责清单",
+    "双随机一公开",
+    "政务公开工作",
+    "统计信息",
+];
+
+fn column_name(c: usize) -> &'static str {
+    COLUMN_NAMES[c % COLUMN_NAMES.len()]
+}
 
 fn article_path(i: usize) -> String {
     let (m, d) = (1 + i % 12, 1 + i % 28);
@@ -21,7 +60,7 @@ fn article_path(i: usize) -> String {
 fn nav(columns: usize) -> String {
     let mut s = String::from("<div class=\"nav\"><a href=\"/index.html\">首页</a>");
     for c in 0..columns.min(20) {
-        let _ = write!(s, "<a href=\"/col/col{}/index.html\">栏目{c}</a>", 6000 + c);
+        let _ = write!(s, "<a href=\"/col/col{}/index.html\">{}</a>", 6000 + c, column_name(c));
     }
     s.push_str("</div>");
     s
@@ -44,12 +83,17 @@ fn main() -> std::io::Result<()> {
     fs::write(root.join("robots.txt"), "User-agent: *\nDisallow: /admin/\n")?;
     let mut home = head("首页");
     for c in 0..columns {
-        let _ = write!(home, "<p><a href=\"/col/col{}/index.html\">栏目 {c}</a></p>", 6000 + c);
+        let _ = write!(
+            home,
+            "<p><a href=\"/col/col{}/index.html\">{}</a></p>",
+            6000 + c,
+            column_name(c)
+        );
     }
     home.push_str("</body></html>");
     fs::write(root.join("index.html"), home)?;
     for c in 0..columns {
-        let mut page = head(&format!("栏目 {c}"));
+        let mut page = head(column_name(c));
         page.push_str("<ul>");
         for i in c * PER_COLUMN..((c + 1) * PER_COLUMN).min(articles) {
             let _ = write!(
@@ -67,9 +111,10 @@ fn main() -> std::io::Result<()> {
         let mut page = head(&format!("关于第{i}号政务公开事项的通知"));
         let _ = write!(
             page,
-            "<div class=\"crumb\">当前位置：<a href=\"/index.html\">首页</a> &gt; <a href=\"/col/col{}/index.html\">栏目</a></div>\
+            "<div class=\"crumb\">当前位置：<a href=\"/index.html\">首页</a> &gt; <a href=\"/col/col{}/index.html\">{}</a></div>\
              <h1>关于第{i}号政务公开事项的通知</h1><div class=\"info\">发布时间：2025-03-05</div><div class=\"content\">",
-            6000 + i / PER_COLUMN
+            6000 + i / PER_COLUMN,
+            column_name(i / PER_COLUMN)
         );
         while page.len() < 27_000 {
             let _ = write!(page, "<p>{FILLER}{i}</p>");

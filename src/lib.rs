@@ -11,6 +11,7 @@ pub mod demo;
 pub mod exit;
 pub mod extract;
 pub mod inspect;
+pub mod parallel;
 pub mod serve;
 pub mod stage;
 pub mod store;

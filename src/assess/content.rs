@@ -6,10 +6,11 @@ use regex::Regex;
 use super::rules::{Cite, ColumnView, Item, Outcome, Status, cite, cite_item};
 use super::site::{Page, SiteView};
 
-/// A text to search: a page's cleaned text or an item title when the page was not crawled.
+/// A text to search: a page's cleaned text or an item title when the page was not crawled,
+/// without quotation marks (page texts are stored that way; titles are unquoted here).
 pub struct Doc<'a> {
     pub url: &'a str,
-    pub text: &'a str,
+    pub text: std::borrow::Cow<'a, str>,
 }
 
 /// The pages a column's content is read from: its own list pages, its item pages and their
@@ -43,7 +44,7 @@ fn push_page<'a>(
 ) {
     docs.push(Doc {
         url: &page.url,
-        text: &page.text,
+        text: page.text().into(),
     });
     for attachment in &page.attachments {
         if let Some(file) = site.page(&attachment.url)
@@ -51,7 +52,7 @@ fn push_page<'a>(
         {
             docs.push(Doc {
                 url: &file.url,
-                text: &file.text,
+                text: file.text().into(),
             });
         }
     }
@@ -61,7 +62,7 @@ fn push_page<'a>(
 fn item_docs<'a>(site: &'a SiteView, item: &'a Item, seen: &mut std::collections::HashSet<&'a str>) -> Vec<Doc<'a>> {
     let mut docs = vec![Doc {
         url: &item.url,
-        text: &item.title,
+        text: unquoted(&item.title),
     }];
     if let Some(page) = site.page(&item.url)
         && seen.insert(page.url.as_str())
@@ -122,9 +123,12 @@ pub fn find_term(docs: &[Doc<'_>], term: &str) -> Option<Cite> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .find_map(|alt| {
+            // One SIMD searcher per alternative: a column of a large site is megabytes of text.
+            let finder = memchr::memmem::Finder::new(alt);
             docs.iter().find_map(|d| {
-                let text = unquoted(d.text);
-                text.contains(alt).then(|| cite(d.url, excerpt(&text, alt)))
+                finder
+                    .find(d.text.as_bytes())
+                    .map(|_| cite(d.url, excerpt(&d.text, alt)))
             })
         })
 }
@@ -504,7 +508,7 @@ pub fn validity_labelled(site: &SiteView, key_name: &str, columns: &[ColumnView]
         // Lines under a 废止/失效 heading (until a 继续有效 one) list abolished documents.
         let mut invalid_lines = Vec::new();
         let mut in_invalid = false;
-        for line in notice.text.lines() {
+        for line in notice.text().lines() {
             if line.contains("继续有效") || line.contains("保留") {
                 in_invalid = false;
             } else if INVALID.iter().any(|w| line.contains(w)) {

@@ -495,11 +495,18 @@ fn law_note_zh(leaf: &RawLeaf) -> Option<&str> {
 
 /// Scores every leaf of the catalog.
 pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdict]) -> Vec<Verdict> {
+    // Leaves read shared, lazily decompressed page texts, so they are evaluated on every core.
+    let outcomes = crate::parallel::map(&catalog.leaves, |leaf| {
+        let started = std::time::Instant::now();
+        let outcome = evaluate(&leaf.rule, cx);
+        tracing::debug!(leaf = %leaf.id, ms = started.elapsed().as_millis(), "leaf evaluated");
+        outcome
+    });
     catalog
         .leaves
         .iter()
-        .map(|leaf| {
-            let outcome = evaluate(&leaf.rule, cx);
+        .zip(outcomes)
+        .map(|(leaf, outcome)| {
             let mut verdict = Verdict {
                 id: leaf.id.clone(),
                 path: leaf.path.clone(),
@@ -674,7 +681,7 @@ pub struct Assessment {
 mod tests {
     use super::*;
     use crate::assess::rules::Item;
-    use crate::assess::site::Page;
+    use crate::assess::site::{Page, PageText};
     use crate::extract::page::{AttachmentLink, Form, Image};
     use crate::extract::table::Table;
 
@@ -688,7 +695,7 @@ mod tests {
             kind: "article".to_string(),
             title: title.to_string(),
             pub_date: (!date.is_empty()).then(|| d(date)),
-            text: title.to_string(),
+            text: PageText::plain(title),
             sha256: "0".repeat(64),
             fetched_at: "2026-01-15T00:00:00Z".to_string(),
             ..Page::default()
@@ -825,11 +832,11 @@ mod tests {
     #[test]
     fn required_terms_with_alternatives_and_per_item() {
         let mut guide = page("/g", "政府信息公开指南", "2025-02-20");
-        guide.text = "办公地址：周村区\n办公时间：工作日\n联系电话：0533-1\n电子邮件：a@b.cn".to_string();
+        guide.text = PageText::plain("办公地址：周村区\n办公时间：工作日\n联系电话：0533-1\n电子邮件：a@b.cn");
         let mut a = page("/s1", "甲事项办事指南", "2025-04-08");
-        a.text = "申请材料\n办理流程\n收费标准：不收费".to_string();
+        a.text = PageText::plain("申请材料\n办理流程\n收费标准：不收费");
         let mut b = page("/s2", "乙事项办事指南", "2025-04-09");
-        b.text = "办理流程".to_string();
+        b.text = PageText::plain("办理流程");
         let f = Fixture::new(vec![guide, a, b], &[("guide", vec![0]), ("gov_services", vec![1, 2])]);
         let all = f.eval(
             r#"{ kind = "contains_all", column = "guide", terms = ["地址", "办公时间", "电话", "传真", "电子邮箱|电子邮件"] }"#,
@@ -956,7 +963,7 @@ mod tests {
         let mut abolished = page("/doc3", "关于印发丙规定的通知", "2023-02-17");
         abolished.validity = Some("有效".to_string());
         let mut notice = page("/clean", "关于公布规范性文件清理结果的通知", "2025-12-26");
-        notice.text = "废止的规范性文件（1件）：\n《关于印发丙规定的通知》".to_string();
+        notice.text = PageText::plain("废止的规范性文件（1件）：\n《关于印发丙规定的通知》");
         notice.links = vec![(abolished.url.clone(), "《关于印发丙规定的通知》".to_string())];
         let mut reading = page("/jd1", "《甲办法》政策解读", "2025-03-04");
         reading.links = vec![(labelled.url.clone(), "相关文件".to_string())];

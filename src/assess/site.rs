@@ -4,6 +4,7 @@
 //! the store's rows; pure, so the engine can be tested without a database.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -56,14 +57,75 @@ pub struct Page {
     pub forms: Vec<Form>,
     pub images: Vec<Image>,
     /// Visible text without the lines repeated across the site (navigation, footers, sidebars).
-    pub text: String,
+    pub text: PageText,
     /// (target URL, anchor text).
     pub links: Vec<(String, String)>,
     pub fetched_at: String,
     pub sha256: String,
 }
 
+/// A page's readable text, kept compressed until a rule reads it: on a large run most pages
+/// are never read by any rule, and their text is most of the run's size.
+#[derive(Debug, Clone, Default)]
+pub struct PageText {
+    compressed: Option<Arc<[u8]>>,
+    /// Lines repeated across the site, removed when the text is read.
+    boilerplate: Arc<HashSet<String>>,
+    readable: OnceLock<String>,
+}
+
+impl PageText {
+    /// Text that is already readable (hand-made pages).
+    pub fn plain(text: impl Into<String>) -> PageText {
+        let readable = OnceLock::new();
+        let _ = readable.set(text.into());
+        PageText {
+            readable,
+            ..PageText::default()
+        }
+    }
+
+    fn stored(compressed: Option<Vec<u8>>) -> PageText {
+        PageText {
+            compressed: compressed.map(Arc::from),
+            ..PageText::default()
+        }
+    }
+
+    /// The text without breadcrumbs, CMS markup and site boilerplate (decompressed once).
+    pub fn get(&self) -> &str {
+        self.readable.get_or_init(|| {
+            let text = readable_text(&self.decompressed());
+            if self.boilerplate.is_empty() {
+                return text;
+            }
+            let kept: Vec<&str> = text.lines().filter(|l| !self.boilerplate.contains(l.trim())).collect();
+            kept.join("\n")
+        })
+    }
+
+    fn decompressed(&self) -> String {
+        let Some(data) = &self.compressed else {
+            return String::new();
+        };
+        match zstd::stream::decode_all(&data[..]) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) => {
+                // A damaged text blob reads as empty (the rule then finds nothing) rather than
+                // failing the whole assessment; `zwgk extract --force` rebuilds it.
+                tracing::warn!(error = %e, "stored page text cannot be decompressed");
+                String::new()
+            }
+        }
+    }
+}
+
 impl Page {
+    /// The page's readable text (see [`PageText`]).
+    pub fn text(&self) -> &str {
+        self.text.get()
+    }
+
     /// The first labelled date whose label contains one of the words (来信时间, 处罚决定日期 …).
     pub fn labelled_date(&self, words: &[&str]) -> Option<NaiveDate> {
         self.event_dates
@@ -353,25 +415,12 @@ fn column_of(name: &str, members: &[usize], pages: &[Page], by_url: &HashMap<Str
     }
 }
 
-/// Parses the pages on every core: reading 20,000 facts records is most of building a view.
+/// Parses the pages on every core.
 fn parse_pages(rows: Vec<AssessPage>) -> Vec<Page> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = rows.len().div_ceil(threads).max(1);
-    let mut chunks: Vec<Vec<AssessPage>> = Vec::new();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        chunks.push(rows.by_ref().take(chunk).collect());
-    }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|c| scope.spawn(move || c.into_iter().map(page_of).collect::<Vec<Page>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    })
+    crate::parallel::map(&rows, page_of)
 }
 
-fn page_of(row: AssessPage) -> Page {
+fn page_of(row: &AssessPage) -> Page {
     let facts: StoredFacts = serde_json::from_str(&row.facts).unwrap_or_default();
     Page {
         title: facts.title.unwrap_or_default().trim().to_string(),
@@ -392,12 +441,12 @@ fn page_of(row: AssessPage) -> Page {
         attachments: facts.attachments,
         forms: facts.forms,
         images: facts.images,
-        text: readable_text(&row.text),
+        text: PageText::stored(row.text_zstd.clone()),
         links: Vec::new(),
-        url: row.url,
-        kind: row.kind,
-        fetched_at: row.fetched_at,
-        sha256: row.sha256,
+        url: row.url.clone(),
+        kind: row.kind.clone(),
+        fetched_at: row.fetched_at.clone(),
+        sha256: row.sha256.clone(),
     }
 }
 
@@ -423,12 +472,21 @@ fn readable_text(text: &str) -> String {
 /// footers — so a word in the menu never counts as published content: a line is boilerplate
 /// when it appears on pages of at least three columns and on at least max(8, 2 %) of pages.
 fn strip_boilerplate(pages: &mut [Page]) {
-    let threshold = (pages.len() / 50).max(8);
+    // Boilerplate is on many pages by definition, so an even sample of a large run finds the
+    // same lines as reading every page, at a fraction of the cost.
+    // The sample is chosen by a hash of the URL, not every n-th page: a stride can alias
+    // with the order pages were stored in and miss whole columns.
+    let candidates: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].kind != "attachment").collect();
+    let mut order: Vec<(u64, usize)> = candidates.iter().map(|&i| (fnv1a(&pages[i].url), i)).collect();
+    order.sort_unstable();
+    let sample: Vec<&Page> = order.iter().take(BOILERPLATE_SAMPLE).map(|&(_, i)| &pages[i]).collect();
+    let texts = sample_texts(&sample);
+    let threshold = (sample.len() / 50).max(8);
     let mut seen: HashMap<&str, (usize, Vec<&str>)> = HashMap::new();
-    for page in pages.iter().filter(|p| p.kind != "attachment") {
+    for (page, text) in sample.iter().zip(&texts) {
         let group = page.column.as_deref().unwrap_or_else(|| parent_dir(&page.url));
         let mut on_page = HashSet::new();
-        for line in page.text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if !on_page.insert(line) {
                 continue;
             }
@@ -439,15 +497,30 @@ fn strip_boilerplate(pages: &mut [Page]) {
             }
         }
     }
-    let boilerplate: HashSet<String> = seen
-        .into_iter()
-        .filter(|(_, (count, groups))| *count >= threshold && groups.len() >= 3)
-        .map(|(line, _)| line.to_string())
-        .collect();
-    for page in pages.iter_mut().filter(|p| p.kind != "attachment") {
-        let kept: Vec<&str> = page.text.lines().filter(|l| !boilerplate.contains(l.trim())).collect();
-        page.text = kept.join("\n");
+    let boilerplate: Arc<HashSet<String>> = Arc::new(
+        seen.into_iter()
+            .filter(|(_, (count, groups))| *count >= threshold && groups.len() >= 3)
+            .map(|(line, _)| line.to_string())
+            .collect(),
+    );
+    for &i in &candidates {
+        pages[i].text.boilerplate = Arc::clone(&boilerplate);
     }
+}
+
+/// FNV-1a: a stable hash (std's hasher is seeded per process, so samples would differ per run).
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Pages read to find a run's boilerplate lines.
+const BOILERPLATE_SAMPLE: usize = 3_000;
+
+/// The readable text of the sampled pages, decompressed on every core.
+fn sample_texts(sample: &[&Page]) -> Vec<String> {
+    crate::parallel::map(sample, |p| readable_text(&p.text.decompressed()))
 }
 
 fn parent_dir(url: &str) -> &str {
@@ -475,5 +548,71 @@ impl SiteView {
             columns,
             ..SiteView::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, url: &str, column: &str, text: Option<Vec<u8>>) -> AssessPage {
+        AssessPage {
+            url_id: id,
+            url: url.to_string(),
+            kind: "article".to_string(),
+            facts: format!(r#"{{"title":"第{id}篇","pub_date":"2025-03-05","column":"{column}"}}"#),
+            text_zstd: text,
+            sha256: format!("{id:064}"),
+            fetched_at: "2026-01-10T00:00:00Z".to_string(),
+            discovered_from: None,
+        }
+    }
+
+    fn packed(text: &str) -> Option<Vec<u8>> {
+        Some(zstd::bulk::compress(text.as_bytes(), 3).unwrap())
+    }
+
+    #[test]
+    fn boilerplate_of_a_large_run_is_found_from_a_sample_and_removed_on_read() {
+        // More pages than the sample, so the sample path is what finds the footer.
+        let columns = ["通知公告", "政策文件", "政务动态", "人事信息"];
+        let rows: Vec<AssessPage> = (0..(BOILERPLATE_SAMPLE as i64 + 1_500))
+            .map(|i| {
+                let column = columns[i as usize % columns.len()];
+                let text = format!("当前位置：首页 > {column}\n第{i}号通知正文\n版权所有：周村区人民政府办公室");
+                row(i, &format!("http://a.gov.cn/art/{i}.html"), column, packed(&text))
+            })
+            .collect();
+        let view = SiteView::build(
+            "http://a.gov.cn",
+            "http://a.gov.cn/",
+            rows,
+            Vec::new(),
+            Vec::new(),
+            &ColumnDefs::bundled(),
+            &Pins::new(),
+        );
+        let page = view.page("http://a.gov.cn/art/4321.html").unwrap();
+        assert_eq!(page.text(), "第4321号通知正文");
+        assert_eq!(page.title, "第4321篇");
+    }
+
+    #[test]
+    fn a_damaged_text_blob_reads_as_empty_instead_of_failing_the_run() {
+        let rows = vec![
+            row(1, "http://a.gov.cn/art/1.html", "通知公告", Some(b"not zstd".to_vec())),
+            row(2, "http://a.gov.cn/art/2.html", "通知公告", packed("正文")),
+        ];
+        let view = SiteView::build(
+            "http://a.gov.cn",
+            "http://a.gov.cn/",
+            rows,
+            Vec::new(),
+            Vec::new(),
+            &ColumnDefs::bundled(),
+            &Pins::new(),
+        );
+        assert_eq!(view.page("http://a.gov.cn/art/1.html").unwrap().text(), "");
+        assert_eq!(view.page("http://a.gov.cn/art/2.html").unwrap().text(), "正文");
     }
 }

@@ -82,7 +82,7 @@ pub fn no_blank_columns(site: &SiteView, max: usize) -> Outcome {
         .filter(|c| {
             // A page with content of its own (a table, a form, some text) is not blank.
             c.pages.iter().filter_map(|u| site.page(u)).all(|p| {
-                p.tables.is_empty() && p.forms.iter().all(|f| f.kind == "search") && p.text.chars().count() < 80
+                p.tables.is_empty() && p.forms.iter().all(|f| f.kind == "search") && p.text().chars().count() < 80
             })
         })
         .collect();

@@ -67,7 +67,7 @@ pub fn event_date(
             .or_else(|| decision_in_tables(page).map(|d| (d, "决定日期".to_string()))),
         EventSource::MeetingDate => page
             .labelled_date(&["会议时间", "会议日期", "召开时间", "召开日期"])
-            .or_else(|| meeting_in_text(&page.text))
+            .or_else(|| meeting_in_text(page.text()))
             .map(|d| (d, "会议召开日期".to_string())),
         EventSource::LinkedDocDate => {
             let doc = linked_document(site, page, documents)?;

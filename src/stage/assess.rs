@@ -40,18 +40,21 @@ pub struct AssessOptions<'a> {
 pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Result<SiteView, AssessError> {
     let (origin, start_url) = store.run_site(run_id).await?.ok_or(AssessError::NoRun(run_id))?;
     let started = std::time::Instant::now();
-    let pages = store.assess_pages(run_id, EXTRACTOR_VERSION).await?;
+    // Three independent reads on separate connections (SQLite in WAL mode reads concurrently).
+    let (pages, links, outcomes) = tokio::try_join!(
+        store.assess_pages(run_id, EXTRACTOR_VERSION),
+        store.assess_links(run_id),
+        store.url_outcomes(run_id)
+    )?;
     if pages.is_empty() {
         return Err(AssessError::NotExtracted { run: run_id });
     }
-    tracing::info!(pages = pages.len(), ms = started.elapsed().as_millis(), "pages read");
-    let links = store.assess_links(run_id).await?;
-    tracing::info!(links = links.len(), ms = started.elapsed().as_millis(), "links read");
-    let outcomes = store.url_outcomes(run_id).await?;
     tracing::info!(
+        pages = pages.len(),
+        links = links.len(),
         urls = outcomes.len(),
         ms = started.elapsed().as_millis(),
-        "url outcomes read"
+        "run read"
     );
     let (pins, _) = site_settings(profiles);
     let view = SiteView::build(

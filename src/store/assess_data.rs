@@ -14,8 +14,9 @@ pub struct AssessPage {
     pub url: String,
     pub kind: String,
     pub facts: String,
-    /// Visible text, decompressed.
-    pub text: String,
+    /// Visible text, zstd-compressed as stored: most pages of a large run are never read by
+    /// any rule, so it is decompressed only when one is.
+    pub text_zstd: Option<Vec<u8>>,
     pub sha256: String,
     pub fetched_at: String,
     pub discovered_from: Option<i64>,
@@ -58,23 +59,12 @@ impl Store {
         .fetch(self.pool());
         let mut out = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            let data: Option<Vec<u8>> = row.get(4);
-            let text = match data {
-                Some(data) => {
-                    let bytes = zstd::stream::decode_all(&data[..]).map_err(|e| StoreError::Body {
-                        sha256: row.get(5),
-                        reason: e.to_string(),
-                    })?;
-                    String::from_utf8_lossy(&bytes).into_owned()
-                }
-                None => String::new(),
-            };
             out.push(AssessPage {
                 url_id: row.get(0),
                 url: row.get(1),
                 kind: row.get(2),
                 facts: row.get(3),
-                text,
+                text_zstd: row.get(4),
                 sha256: row.get(5),
                 fetched_at: row.get(6),
                 discovered_from: row.get(7),
