@@ -36,6 +36,7 @@ RULES = {
     "image_near": ({"terms"}, {"column"}),
     "validity_labelled": ({"column"}, set()),
     "cross_linked": ({"column", "other"}, set()),
+    "consultation_feedback": ({"column", "terms"}, {"grace"}),
     "annual_report_arithmetic": ({"column"}, set()),
     "all": ({"rules"}, set()),
     "na_unless": ({"capability", "then"}, set()),

@@ -109,6 +109,7 @@ pub const RULE_KINDS: &[&str] = &[
     "image_near",
     "validity_labelled",
     "cross_linked",
+    "consultation_feedback",
     "annual_report_arithmetic",
     "interaction_replied",
     "no_blank_columns",

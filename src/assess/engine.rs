@@ -271,6 +271,15 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
             }
             content::cross_linked(site, columns, &other, cx.year_start(), cx.as_of)
         }
+        "consultation_feedback" => super::consultation::consultation_feedback(
+            site,
+            &key_name,
+            columns,
+            &strings(rule, "terms"),
+            integer(rule, "grace").unwrap_or(30),
+            cx.year_start(),
+            cx.as_of,
+        ),
         "annual_report_arithmetic" => annual_report_arithmetic(cx, &key_name, columns),
         "interaction_replied" => {
             let (months, _) = text(rule, "within").and_then(duration).unwrap_or((3, 0));

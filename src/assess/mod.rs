@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod catalog;
 pub mod columns;
+pub mod consultation;
 pub mod content;
 pub mod engine;
 pub mod rules;

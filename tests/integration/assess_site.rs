@@ -152,6 +152,19 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
     ); // N11
     expect(&a, "zdly.fgf.zwfw.bszn.2", Status::Partial, &["个体工商户设立登记"]); // N21
     expect(&a, "xzql.zxls.zdjcbs.zxgc.2", Status::Partial, &["第17个两周"]); // N20: the August gap
+    // N23: the 养犬 consultation closed 2025-10-10 with no feedback; the 停车 one was answered.
+    expect(
+        &a,
+        "xzql.jcgk.zdjcygk.jgfk.1",
+        Status::Partial,
+        &["养犬管理办法", "2025-10-10截止", "未见意见收集"],
+    );
+    expect(
+        &a,
+        "xzql.jcgk.zdjcygk.jgfk.2",
+        Status::Partial,
+        &["2项已截止的征求意见中1项已反馈"],
+    );
 
     // Leaves no website can show stay manual, with the reason in Chinese.
     let manual = leaf(&a, "ysq.yfdf.xhqd.xsgfx.1");
