@@ -9,6 +9,7 @@ pub mod cli;
 pub mod crawl;
 pub mod demo;
 pub mod exit;
+pub mod export;
 pub mod extract;
 pub mod inspect;
 pub mod parallel;
