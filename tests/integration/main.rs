@@ -10,5 +10,6 @@ mod crawl_recrawl;
 mod crawl_resume;
 mod crawl_safety;
 mod crawl_site;
+mod export_package;
 mod extract_corpus;
 mod extract_store;
