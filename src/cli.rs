@@ -53,6 +53,14 @@ pub enum Command {
     /// Chinese and evidence pointing at stored fetches. Leaves no website can show stay
     /// `manual` until an assessor's verdict is merged with --manual.
     Assess(AssessArgs),
+    /// Write the reports of a run: report.html, report.xlsx, report.csv, report.json; with
+    /// `--by unit`, the monthly 通报 (one file per 责任单位) instead.
+    Report(ReportArgs),
+    /// The on-demand audit in one command: crawl → extract → assess → report into --out.
+    ///
+    /// The store (--db) is kept, so auditing the same site again recrawls it conditionally
+    /// and the report shows what changed since the previous run.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +70,19 @@ pub struct AssessArgs {
     /// The crawl run (default: the latest).
     #[arg(long)]
     pub run: Option<i64>,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
+    pub format: AssessFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// What a run is assessed against (shared by `assess`, `report`, `export` and `audit`).
+#[derive(Debug, Args)]
+pub struct AssessSpec {
     /// The indicator catalog: a TOML file, or a bundled one by name (`zhoucun-2019`,
     /// `national-inspection`).
     #[arg(long, default_value = "zhoucun-2019")]
@@ -80,12 +101,60 @@ pub struct AssessArgs {
     /// Assessors' verdicts to merge (TOML `[[verdict]]` with id, status, note, evidence).
     #[arg(long, value_name = "FILE")]
     pub manual: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
-    pub format: AssessFormat,
-    /// Write the output to this file instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+}
+
+impl AssessSpec {
+    pub fn inputs(&self) -> anyhow::Result<AssessInputs> {
+        assess_inputs(
+            &self.catalog,
+            self.as_of.as_deref(),
+            self.period,
+            self.manual.as_deref(),
+            &self.profiles,
+        )
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// The directory the reports are written to (created if missing).
+    #[arg(long, default_value = "zwgk-report")]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated: html, xlsx, csv, json.
+    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
+    pub format: Vec<String>,
+    /// `unit`: the monthly 通报, one file per 责任单位 (instead of the reports).
+    #[arg(long, value_enum)]
+    pub by: Option<ReportBy>,
+    /// The month of the 通报, YYYY-MM (default: the month before --as-of).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportBy {
+    Unit,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// The directory the reports are written to (created if missing).
+    #[arg(long, default_value = "zwgk-report")]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated: html, xlsx, csv, json.
+    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
+    pub format: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -263,6 +332,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract(args) => run_extract(args).await,
         Command::Columns(args) => run_columns(args).await,
         Command::Assess(args) => run_assess(args).await,
+        Command::Report(args) => run_report(args).await,
+        Command::Audit(args) => run_audit(args).await,
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
             crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
@@ -387,14 +458,8 @@ impl AssessInputs {
 }
 
 async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
-    let inputs = assess_inputs(
-        &args.catalog,
-        args.as_of.as_deref(),
-        args.period,
-        args.manual.as_deref(),
-        &args.profiles,
-    )?;
-    let store = Store::open(&args.store.db).await?;
+    let inputs = args.spec.inputs()?;
+    let store = open_existing(&args.store.db).await?;
     let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
     store.close().await;
@@ -406,6 +471,121 @@ async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
         Some(path) => std::fs::write(path, output).with_context(|| format!("cannot write `{}`", path.display()))?,
         None => emit(&output),
     }
+    Ok(ExitCode::Success)
+}
+
+/// Opens a store that must already exist: reading commands never create an empty one.
+async fn open_existing(db: &str) -> anyhow::Result<Store> {
+    let is_url = db.contains("://");
+    anyhow::ensure!(
+        is_url || std::path::Path::new(db).is_file(),
+        "there is no store at `{db}`; crawl a site first (`zwgk crawl <URL> --db {db}`) or pass --db"
+    );
+    Ok(Store::open(db).await?)
+}
+
+fn parse_formats(names: &[String]) -> anyhow::Result<Vec<crate::report::Format>> {
+    let mut formats = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let format = crate::report::Format::parse(name)
+            .with_context(|| format!("unknown report format `{name}`; use html, xlsx, csv or json"))?;
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    anyhow::ensure!(
+        !formats.is_empty(),
+        "no report format given; use html, xlsx, csv or json"
+    );
+    Ok(formats)
+}
+
+/// The month before the as-of date, `YYYY-MM`.
+fn previous_month(as_of: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    let d = as_of.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(as_of);
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let inputs = args.spec.inputs()?;
+    let formats = parse_formats(&args.format)?;
+    let store = open_existing(&args.store.db).await?;
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let options = inputs.options();
+    if args.by == Some(ReportBy::Unit) {
+        let month = args.month.clone().unwrap_or_else(|| previous_month(inputs.as_of));
+        anyhow::ensure!(
+            crate::stage::report::month_end(&month).is_some(),
+            "`--month {month}` is not a month; write it as YYYY-MM, e.g. 2025-12"
+        );
+        let dir = args.out.join(format!("通报-{month}"));
+        let (assessment, files) =
+            crate::stage::report::write_unit_notices(&store, run_id, &options, &month, &dir).await?;
+        store.close().await;
+        println!(
+            "{month} 通报 as of {}: {} units, {} files in {}",
+            assessment.as_of,
+            assessment.summary.by_unit.len(),
+            files.len(),
+            dir.display()
+        );
+        return Ok(ExitCode::Success);
+    }
+    let (data, files) = crate::stage::report::write_run_reports(&store, run_id, &options, &args.out, &formats).await?;
+    store.close().await;
+    print_reports(&data, &files);
+    Ok(ExitCode::Success)
+}
+
+fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
+    let c = &data.assessment.summary.counts;
+    println!(
+        "run {} as of {}: {} leaves — 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}; {} gaps{}",
+        data.assessment.run_id,
+        data.assessment.as_of,
+        c.total,
+        c.pass,
+        c.partial,
+        c.fail,
+        c.manual,
+        c.na,
+        data.gaps.total(),
+        data.previous
+            .as_ref()
+            .map(|p| format!("; compared with run {}", p.run_id))
+            .unwrap_or_default()
+    );
+    for file in files {
+        println!("  {}", file.display());
+    }
+}
+
+async fn run_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let inputs = args.spec.inputs()?;
+    let formats = parse_formats(&args.format)?;
+    let settings = crawl_settings(&args.crawl)?;
+    let store = Store::open(&args.crawl.store.db).await?;
+    println!("1. crawl {}", settings.start_url);
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let report = crawl::crawl(&settings, &store, shutdown).await?;
+    print!("{}", crate::summary::render_text(&report));
+    if report.interrupted {
+        store.close().await;
+        println!("the crawl was interrupted; run the same command again to resume");
+        return Ok(ExitCode::Interrupted);
+    }
+    println!("2. extract");
+    let profiles = load_profiles(&args.spec.profiles)?;
+    let extracted = crate::stage::extract::extract_run(&store, report.run_id, false, &profiles).await?;
+    println!("  {} pages, {} errors", extracted.extracted, extracted.errors);
+    println!("3. assess and report");
+    let (data, files) =
+        crate::stage::report::write_run_reports(&store, report.run_id, &inputs.options(), &args.out, &formats).await?;
+    store.close().await;
+    print_reports(&data, &files);
     Ok(ExitCode::Success)
 }
 

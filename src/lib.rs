@@ -13,6 +13,7 @@ pub mod export;
 pub mod extract;
 pub mod inspect;
 pub mod parallel;
+pub mod report;
 pub mod serve;
 pub mod stage;
 pub mod store;

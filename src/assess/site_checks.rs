@@ -23,6 +23,7 @@ pub fn interaction_replied(site: &SiteView, columns: &[ColumnView], months: u32,
     let mut problems = Vec::new();
     let mut evidence: Vec<Cite> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut answered_shown = 0;
     for item in columns.iter().flat_map(|c| &c.items) {
         if !seen.insert(item.url.as_str()) {
             continue;
@@ -52,7 +53,16 @@ pub fn interaction_replied(site: &SiteView, columns: &[ColumnView], months: u32,
                 ));
                 evidence.push(cite(&page.url, format!("来信时间{received}；答复时间{replied}")));
             }
-            Some(_) => {}
+            Some(replied) => {
+                // Answered letters are evidence too: the assessor sees which letters were read.
+                if answered_shown < 20 {
+                    answered_shown += 1;
+                    evidence.push(cite(
+                        &page.url,
+                        format!("《{}》{received}来信，{replied}答复", page.title),
+                    ));
+                }
+            }
         }
     }
     if checked == 0 {

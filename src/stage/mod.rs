@@ -4,3 +4,4 @@
 pub mod assess;
 pub mod columns;
 pub mod extract;
+pub mod report;

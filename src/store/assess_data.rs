@@ -137,3 +137,17 @@ impl Store {
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 }
+
+impl Store {
+    /// The run of the same site before this one, if any.
+    pub async fn previous_run(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id FROM runs WHERE site_id = (SELECT site_id FROM runs WHERE id = ?1) AND id < ?1 \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}

@@ -13,3 +13,4 @@ mod crawl_site;
 mod export_package;
 mod extract_corpus;
 mod extract_store;
+mod report_output;

@@ -1,0 +1,429 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched) the
+//! office head reads on a laptop or prints on A4. Every scraped string goes through `esc`; links
+//! are only made of http(s) URLs.
+
+use std::fmt::Write as _;
+
+use super::{Gap, ReportData, by_urgency, changes, is_problem, percent};
+use crate::assess::engine::{Assessment, Counts, Verdict, status_zh};
+use crate::assess::rules::Status;
+
+/// Text escaped for HTML element content and quoted attributes.
+pub fn esc(text: &str) -> String {
+    html_escape::encode_quoted_attribute(text).into_owned()
+}
+
+/// A link to a scraped URL, or plain text when it is not http(s) (`javascript:` never links).
+pub fn link(url: &str, label: &str) -> String {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        format!(
+            "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
+            esc(url.trim()),
+            esc(label)
+        )
+    } else {
+        esc(label)
+    }
+}
+
+pub(crate) const STYLE: &str = r#"
+:root{--pass:#2e7d32;--partial:#ef6c00;--fail:#c62828;--manual:#546e7a;--na:#9e9e9e;--line:#d7dde3}
+*{box-sizing:border-box}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0 auto;max-width:1100px;padding:24px;color:#1f2933;line-height:1.6;font-size:14px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:2px solid #1f4e79;padding-bottom:4px;margin-top:32px;color:#1f4e79}
+h3{font-size:16px;margin:20px 0 8px}
+.meta{color:#52606d;margin:0 0 16px}.meta span{margin-right:18px;white-space:nowrap}
+.cards{display:flex;gap:10px;flex-wrap:wrap;margin:12px 0}
+.card{flex:1 1 120px;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
+.card b{display:block;font-size:24px}.card.pass b{color:var(--pass)}.card.partial b{color:var(--partial)}
+.card.fail b{color:var(--fail)}.card.manual b{color:var(--manual)}.card.na b{color:var(--na)}
+table{border-collapse:collapse;width:100%;margin:8px 0 16px;table-layout:fixed}
+th,td{border:1px solid var(--line);padding:5px 7px;vertical-align:top;text-align:left;overflow-wrap:anywhere}
+th{background:#eef2f6;font-weight:600}
+td.num{text-align:right;white-space:nowrap}
+.badge{display:inline-block;border-radius:3px;padding:0 6px;color:#fff;font-size:12px;white-space:nowrap}
+.badge.pass{background:var(--pass)}.badge.partial{background:var(--partial)}.badge.fail{background:var(--fail)}
+.badge.manual{background:var(--manual)}.badge.na{background:var(--na)}
+.reason{white-space:pre-wrap;word-break:break-word}
+.evidence{font-size:12px;color:#52606d;word-break:break-all;margin:4px 0 0;padding-left:16px}
+.evidence li{margin:2px 0}
+a{color:#1565c0}
+details{margin:6px 0}summary{cursor:pointer;font-weight:600}
+.muted{color:#7b8794}
+.chart{width:100%;height:auto}
+@page{size:A4;margin:15mm}
+@media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}tr,li{break-inside:avoid}
+details{display:block}details>summary{list-style:none}a{color:inherit;text-decoration:none}}
+"#;
+
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Partial => "partial",
+        Status::Fail => "fail",
+        Status::Manual => "manual",
+        Status::NotApplicable => "na",
+    }
+}
+
+pub(crate) fn badge(status: Status) -> String {
+    format!(
+        "<span class=\"badge {}\">{}</span>",
+        status_class(status),
+        status_zh(status)
+    )
+}
+
+pub(crate) fn evidence_list(v: &Verdict) -> String {
+    if v.evidence.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<ul class=\"evidence\">");
+    for e in &v.evidence {
+        let mut line = link(&e.url, &e.url);
+        if !e.excerpt.is_empty() {
+            let _ = write!(line, " — {}", esc(&e.excerpt));
+        }
+        if let Some(t) = &e.fetched_at {
+            let _ = write!(line, " <span class=\"muted\">抓取于{}", esc(t));
+            if let Some(h) = &e.sha256 {
+                let _ = write!(line, "，SHA-256 <code>{}</code>", esc(h));
+            }
+            line.push_str("</span>");
+        }
+        let _ = write!(out, "<li>{line}</li>");
+    }
+    out.push_str("</ul>");
+    out
+}
+
+/// The whole report.
+pub fn render(data: &ReportData) -> String {
+    let a = &data.assessment;
+    let mut out = String::with_capacity(256 * 1024);
+    let title = format!("{} 政务公开测评报告", a.site);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
+         <title>{}</title><style>{STYLE}</style></head><body>",
+        esc(&title)
+    );
+    let _ = write!(out, "<h1>政务公开测评报告</h1>{}", meta_line(a));
+    overview(&mut out, a);
+    problems_by_unit(&mut out, a);
+    if let Some(before) = &data.previous {
+        changes_since(&mut out, a, before);
+    }
+    tree(&mut out, a);
+    gaps(&mut out, data);
+    columns(&mut out, data);
+    let _ = writeln!(
+        out,
+        "<p class=\"muted\">由 {} 生成。测评依据：{}（{}）。“待人工评价”的指标网站无法显示，需评估人员核查后以 --manual 文件录入。</p></body></html>",
+        esc(&a.generator),
+        esc(&a.catalog_title),
+        esc(&a.catalog)
+    );
+    out
+}
+
+pub(crate) fn meta_line(a: &Assessment) -> String {
+    format!(
+        "<p class=\"meta\"><span>网站：{}</span><span>检查批次：第{}次抓取</span><span>测评截至：{}</span><span>测评年度：{}年</span></p>",
+        link(&a.site, &a.site),
+        a.run_id,
+        a.as_of,
+        a.period
+    )
+}
+
+fn overview(out: &mut String, a: &Assessment) {
+    let c = &a.summary.counts;
+    let _ = write!(out, "<h2>一、总体情况</h2><div class=\"cards\">");
+    for (class, label, n) in [
+        ("", "指标总数", c.total),
+        ("pass", "达标", c.pass),
+        ("partial", "部分达标", c.partial),
+        ("fail", "不达标", c.fail),
+        ("manual", "待人工评价", c.manual),
+        ("na", "不适用", c.na),
+    ] {
+        let _ = write!(out, "<div class=\"card {class}\"><b>{n}</b>{label}</div>");
+    }
+    let _ = write!(
+        out,
+        "<div class=\"card\"><b>{}</b>自动评价平均得分</div></div>",
+        percent(c.score)
+    );
+    out.push_str(&chart(
+        &a.summary
+            .by_level1
+            .iter()
+            .map(|g| (g.name.as_str(), &g.counts))
+            .collect::<Vec<_>>(),
+    ));
+    out.push_str("<table><thead><tr><th>一级指标</th><th>指标数</th><th>达标</th><th>部分达标</th><th>不达标</th><th>待人工评价</th><th>不适用</th><th>平均得分</th></tr></thead><tbody>");
+    for g in &a.summary.by_level1 {
+        let k = &g.counts;
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&g.name),
+            k.total,
+            k.pass,
+            k.partial,
+            k.fail,
+            k.manual,
+            k.na,
+            percent(k.score)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// A stacked bar per group (达标 / 部分达标 / 不达标 / 待人工 / 不适用) with its mean score.
+pub(crate) fn chart(groups: &[(&str, &Counts)]) -> String {
+    let row = 34;
+    let label_w = 190;
+    let bar_w = 640;
+    let height = 40 + row * groups.len();
+    let mut svg = format!(
+        "<svg class=\"chart\" role=\"img\" aria-label=\"各一级指标测评结果\" xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{height}\" viewBox=\"0 0 960 {height}\" font-size=\"13\">"
+    );
+    let colors = [
+        ("#2e7d32", "达标"),
+        ("#ef6c00", "部分达标"),
+        ("#c62828", "不达标"),
+        ("#546e7a", "待人工评价"),
+        ("#9e9e9e", "不适用"),
+    ];
+    for (i, (color, label)) in colors.iter().enumerate() {
+        let x = label_w + i * 110;
+        let _ = write!(
+            svg,
+            "<rect x=\"{x}\" y=\"6\" width=\"12\" height=\"12\" fill=\"{color}\"/><text x=\"{}\" y=\"17\">{label}</text>",
+            x + 16
+        );
+    }
+    for (i, (name, c)) in groups.iter().enumerate() {
+        let y = 30 + i * row;
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            label_w - 8,
+            y + 17,
+            esc(name)
+        );
+        let parts = [c.pass, c.partial, c.fail, c.manual, c.na];
+        let total = parts.iter().sum::<usize>().max(1);
+        let mut x = label_w as f64;
+        for (n, (color, label)) in parts.iter().zip(colors) {
+            if *n == 0 {
+                continue;
+            }
+            let w = bar_w as f64 * *n as f64 / total as f64;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{y}\" width=\"{w:.1}\" height=\"24\" fill=\"{color}\"><title>{} {label} {n}项</title></rect>",
+                esc(name)
+            );
+            if w > 18.0 {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{}\" fill=\"#fff\" text-anchor=\"middle\">{n}</text>",
+                    x + w / 2.0,
+                    y + 17
+                );
+            }
+            x += w;
+        }
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\">{}</text>",
+            label_w + bar_w + 8,
+            y + 17,
+            percent(c.score)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn problems_by_unit(out: &mut String, a: &Assessment) {
+    out.push_str("<h2>二、问题清单（按责任单位，紧急者在前）</h2>");
+    let mut any = false;
+    for group in &a.summary.by_unit {
+        let mut problems: Vec<&Verdict> = a
+            .indicators
+            .iter()
+            .filter(|v| is_problem(v) && v.units.contains(&group.name))
+            .collect();
+        if problems.is_empty() {
+            continue;
+        }
+        any = true;
+        by_urgency(&mut problems);
+        let _ = write!(
+            out,
+            "<h3>{}（{}项）</h3><table><thead><tr><th style=\"width:22%\">指标</th><th style=\"width:10%\">公开时限</th><th style=\"width:8%\">结果</th><th>问题说明与证据</th></tr></thead><tbody>",
+            esc(&group.name),
+            problems.len()
+        );
+        for v in problems {
+            let _ = write!(
+                out,
+                "<tr><td>{}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
+                esc(&v.question),
+                esc(&v.path.join(" › ")),
+                esc(&v.time_limit),
+                badge(v.status),
+                percent(v.score),
+                esc(&v.reason),
+                evidence_list(v)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if !any {
+        out.push_str("<p>没有不达标或部分达标的指标。</p>");
+    }
+}
+
+fn changes_since(out: &mut String, a: &Assessment, before: &Assessment) {
+    let list = changes(a, before);
+    let _ = write!(
+        out,
+        "<h2>三、与上次检查相比</h2><p class=\"meta\">上次：第{}次抓取，测评截至{}。</p>",
+        before.run_id, before.as_of
+    );
+    if list.is_empty() {
+        out.push_str("<p>各指标结果与上次相同。</p>");
+        return;
+    }
+    out.push_str("<table><thead><tr><th>指标</th><th>上次</th><th>本次</th><th>本次说明</th></tr></thead><tbody>");
+    for c in list {
+        let was = c.before.map_or_else(
+            || "（新增指标）".to_string(),
+            |b| format!("{} {}", badge(b.status), percent(b.score)),
+        );
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{was}</td><td>{} {}</td><td class=\"reason\">{}</td></tr>",
+            esc(&c.now.question),
+            badge(c.now.status),
+            percent(c.now.score),
+            esc(&c.now.reason)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn tree(out: &mut String, a: &Assessment) {
+    out.push_str("<h2>四、全部指标测评结果</h2>");
+    let mut current: Option<&str> = None;
+    for v in &a.indicators {
+        let top = v.path.first().map_or("", String::as_str);
+        if current != Some(top) {
+            if current.is_some() {
+                out.push_str("</tbody></table></details>");
+            }
+            current = Some(top);
+            let counts = a.summary.by_level1.iter().find(|g| g.name == top).map(|g| &g.counts);
+            let _ = write!(
+                out,
+                "<details open><summary>{}（{}项，平均得分{}）</summary><table><thead><tr><th style=\"width:24%\">指标</th><th style=\"width:12%\">责任单位</th><th style=\"width:9%\">公开时限</th><th style=\"width:9%\">结果</th><th>说明与证据</th></tr></thead><tbody>",
+                esc(top),
+                counts.map_or(0, |c| c.total),
+                percent(counts.and_then(|c| c.score))
+            );
+        }
+        let _ = write!(
+            out,
+            "<tr id=\"{}\"><td>{}<div class=\"muted\">{}</div></td><td>{}</td><td>{}</td><td>{}<br>{}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
+            esc(&v.id),
+            esc(&v.question),
+            esc(&v.path[1.min(v.path.len())..].join(" › ")),
+            esc(&v.units.join("、")),
+            esc(&v.time_limit),
+            badge(v.status),
+            percent(v.score),
+            esc(&v.reason),
+            evidence_list(v)
+        );
+    }
+    if current.is_some() {
+        out.push_str("</tbody></table></details>");
+    }
+}
+
+fn gaps(out: &mut String, data: &ReportData) {
+    let g = &data.gaps;
+    let _ = write!(
+        out,
+        "<h2>五、未能检查的内容</h2><p>以下页面未能取得或内容不可读，相关指标的结论可能不完整（共{}项）。</p>",
+        g.total()
+    );
+    for (title, list) in [
+        ("robots.txt 禁止抓取", &g.blocked),
+        ("抓取失败", &g.failed),
+        ("已发现但未抓取", &g.unreached),
+        ("内容为空或依赖JavaScript显示的页面", &g.empty_pages),
+    ] {
+        let _ = write!(out, "<h3>{title}（{}项）</h3>", list.len());
+        if list.is_empty() {
+            out.push_str("<p class=\"muted\">无。</p>");
+            continue;
+        }
+        gap_table(out, list);
+    }
+}
+
+fn columns(out: &mut String, data: &ReportData) {
+    let _ = write!(
+        out,
+        "<h2>附录：测评所依据的栏目</h2><p>各指标对应的网站栏目及其最新五条信息，供核查。</p><table><thead><tr><th style=\"width:14%\">栏目类别</th><th style=\"width:24%\">网站栏目</th><th style=\"width:8%\">信息条数</th><th>最新信息</th></tr></thead><tbody>"
+    );
+    for c in &data.columns {
+        let newest: Vec<String> = c
+            .newest
+            .iter()
+            .map(|(title, url, date)| {
+                let date = date.map(|d| d.to_string()).unwrap_or_else(|| "无日期".to_string());
+                format!("<li>{} <span class=\"muted\">{date}</span></li>", link(url, title))
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td><ul class=\"evidence\">{}</ul></td></tr>",
+            esc(&c.key),
+            link(&c.url, &c.name),
+            c.items,
+            newest.concat()
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn gap_table(out: &mut String, list: &[Gap]) {
+    const SHOWN: usize = 200;
+    out.push_str("<table><thead><tr><th>网址</th><th>情况</th></tr></thead><tbody>");
+    for gap in list.iter().take(SHOWN) {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            link(&gap.url, &gap.url),
+            esc(&gap.detail)
+        );
+    }
+    out.push_str("</tbody></table>");
+    if list.len() > SHOWN {
+        let _ = write!(
+            out,
+            "<p class=\"muted\">另有{}项未列出，完整清单见 report.json 所在目录的抓取记录（zwgk crawl 摘要）。</p>",
+            list.len() - SHOWN
+        );
+    }
+}

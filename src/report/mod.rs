@@ -1,0 +1,254 @@
+//! Reports people read and keep: `report.html` (one self-contained page), `report.xlsx` (the
+//! task table's layout with verdict columns), `report.csv`, `report.json` (the assess
+//! contract), and the monthly per-unit 通报. Pure rendering from an [`Assessment`] plus what the
+//! crawl could not see; the store is read by `stage::report`.
+
+pub mod csv;
+pub mod files;
+pub mod html;
+pub mod notice;
+pub mod xlsx;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::assess::engine::{Assessment, Verdict};
+use crate::assess::rules::Status;
+
+/// Everything a report shows.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    pub assessment: Assessment,
+    /// The previous run's assessment with the same options, for 与上次检查相比.
+    pub previous: Option<Assessment>,
+    pub gaps: Gaps,
+    /// The site columns the rules read, by catalog column key.
+    pub columns: Vec<ColumnSummary>,
+}
+
+/// A site column the rules read, with its newest items (what an assessor would open first).
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnSummary {
+    pub key: String,
+    pub name: String,
+    pub url: String,
+    pub items: usize,
+    pub newest: Vec<(String, String, Option<chrono::NaiveDate>)>,
+}
+
+/// What zwgk could not see in the run, so that no gap in the verdicts is silent.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Gaps {
+    /// Disallowed by robots.txt.
+    pub blocked: Vec<Gap>,
+    /// No usable response: HTTP errors, timeouts, refused connections.
+    pub failed: Vec<Gap>,
+    /// Found but never fetched (page limit, interrupted run, paused host).
+    pub unreached: Vec<Gap>,
+    /// Fetched pages with almost no text, lists or tables: often filled in by JavaScript.
+    pub empty_pages: Vec<Gap>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    pub url: String,
+    pub detail: String,
+}
+
+impl Gaps {
+    pub fn total(&self) -> usize {
+        self.blocked.len() + self.failed.len() + self.unreached.len() + self.empty_pages.len()
+    }
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Xlsx,
+    Csv,
+    Json,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Html, Format::Xlsx, Format::Csv, Format::Json];
+
+    pub fn parse(name: &str) -> Option<Format> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "html" => Some(Format::Html),
+            "xlsx" => Some(Format::Xlsx),
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Format::Html => "report.html",
+            Format::Xlsx => "report.xlsx",
+            Format::Csv => "report.csv",
+            Format::Json => "report.json",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the workbook {path}: {detail}")]
+    Xlsx { path: PathBuf, detail: String },
+}
+
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes the chosen formats into `dir`; returns the files written.
+pub fn write_reports(dir: &Path, data: &ReportData, formats: &[Format]) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::new();
+    for &format in formats {
+        let path = dir.join(format.file_name());
+        match format {
+            Format::Html => write_file(&path, html::render(data).as_bytes())?,
+            Format::Xlsx => xlsx::write(&path, &data.assessment)?,
+            Format::Csv => write_file(&path, &csv::render(&data.assessment))?,
+            Format::Json => {
+                let json = serde_json::to_string_pretty(&data.assessment).unwrap_or_default() + "\n";
+                write_file(&path, json.as_bytes())?
+            }
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// A leaf that needs action: failed or partly met.
+pub fn is_problem(v: &Verdict) -> bool {
+    matches!(v.status, Status::Fail | Status::Partial)
+}
+
+/// How soon a leaf's time limit bites: immediate and day limits first, annual ones last.
+fn urgency(time_limit: &str) -> u8 {
+    if ["即时", "日内", "第二天", "工作日"]
+        .iter()
+        .any(|w| time_limit.contains(w))
+    {
+        0
+    } else if ["两周", "月"].iter().any(|w| time_limit.contains(w)) {
+        1
+    } else if time_limit.contains('季') {
+        2
+    } else {
+        3
+    }
+}
+
+/// Problems most urgent first: failures before partial ones, short time limits first, then
+/// the lowest score.
+pub fn by_urgency(problems: &mut [&Verdict]) {
+    problems.sort_by(|a, b| {
+        let rank = |v: &Verdict| (u8::from(v.status != Status::Fail), urgency(&v.time_limit));
+        rank(a)
+            .cmp(&rank(b))
+            .then(a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
+            .then(a.id.cmp(&b.id))
+    });
+}
+
+/// A leaf whose verdict changed since the previous assessment.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub now: &'a Verdict,
+    pub before: Option<&'a Verdict>,
+}
+
+pub fn changes<'a>(now: &'a Assessment, before: &'a Assessment) -> Vec<Change<'a>> {
+    now.indicators
+        .iter()
+        .filter_map(|v| {
+            let old = before.indicators.iter().find(|o| o.id == v.id);
+            match old {
+                Some(o) if o.status == v.status && o.score == v.score => None,
+                _ => Some(Change { now: v, before: old }),
+            }
+        })
+        .collect()
+}
+
+/// A score as a percentage for people.
+pub fn percent(score: Option<f64>) -> String {
+    score.map_or_else(|| "—".to_string(), |s| format!("{:.1}%", s * 100.0))
+}
+
+/// The evidence links of a verdict, one per line: URL, fetch time, SHA-256.
+pub fn evidence_lines(v: &Verdict) -> Vec<String> {
+    v.evidence
+        .iter()
+        .map(|e| {
+            let mut line = e.url.clone();
+            if let Some(t) = &e.fetched_at {
+                line.push_str(&format!(" （抓取于{t}"));
+                if let Some(h) = &e.sha256 {
+                    line.push_str(&format!("，SHA-256 {h}"));
+                }
+                line.push('）');
+            }
+            line
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(id: &str, status: Status, score: Option<f64>, limit: &str) -> Verdict {
+        Verdict {
+            id: id.to_string(),
+            path: vec!["一级".to_string()],
+            question: "问题".to_string(),
+            units: vec!["区政府办公室".to_string()],
+            time_limit: limit.to_string(),
+            status,
+            score,
+            reason: String::new(),
+            evidence: Vec::new(),
+            source: "auto".to_string(),
+            failures: 0,
+        }
+    }
+
+    #[test]
+    fn failures_and_short_limits_come_first() {
+        let a = verdict("a", Status::Partial, Some(0.2), "即时");
+        let b = verdict("b", Status::Fail, Some(0.0), "3月31日前");
+        let c = verdict("c", Status::Fail, Some(0.0), "信息形成5日内");
+        let d = verdict("d", Status::Partial, Some(0.5), "一月一次");
+        let mut list = vec![&a, &b, &c, &d];
+        by_urgency(&mut list);
+        let ids: Vec<&str> = list.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a", "d"]);
+    }
+
+    #[test]
+    fn formats_parse_by_name() {
+        assert_eq!(Format::parse(" XLSX"), Some(Format::Xlsx));
+        assert_eq!(Format::parse("pdf"), None);
+    }
+}

@@ -1,0 +1,166 @@
+//! The monthly 通报 (`zwgk report --by unit`): for each 责任单位 named in the table, its failing
+//! and partly met leaves as of the month's end, most urgent first, with reasons and evidence;
+//! what is new since the previous month's end and what was put right. One file per unit, ready
+//! to send, and a summary file with every unit.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::files::safe_file_name;
+use super::html::{STYLE, badge, esc, evidence_list, meta_line};
+use super::{ReportError, by_urgency, is_problem, percent, write_file};
+use crate::assess::engine::{Assessment, Verdict};
+
+/// One unit's part of the 通报.
+pub struct UnitNotice<'a> {
+    pub unit: String,
+    pub problems: Vec<&'a Verdict>,
+    /// Ids of problems that were not problems at the previous month's end.
+    pub new: BTreeSet<String>,
+    /// Leaves that were problems then and are met now.
+    pub fixed: Vec<&'a Verdict>,
+}
+
+/// Every unit of the catalog's leaves, in the order of the summary (by name).
+pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> Vec<UnitNotice<'a>> {
+    now.summary
+        .by_unit
+        .iter()
+        .map(|group| {
+            let mine = |v: &&Verdict| v.units.contains(&group.name);
+            let mut problems: Vec<&Verdict> = now.indicators.iter().filter(mine).filter(|v| is_problem(v)).collect();
+            by_urgency(&mut problems);
+            let was_problem =
+                |id: &str| before.is_some_and(|b| b.indicators.iter().any(|o| o.id == id && is_problem(o)));
+            let new = match before {
+                Some(_) => problems
+                    .iter()
+                    .filter(|v| !was_problem(&v.id))
+                    .map(|v| v.id.clone())
+                    .collect(),
+                None => BTreeSet::new(),
+            };
+            let fixed = now
+                .indicators
+                .iter()
+                .filter(mine)
+                .filter(|v| !is_problem(v) && v.status != crate::assess::rules::Status::Manual && was_problem(&v.id))
+                .collect();
+            UnitNotice {
+                unit: group.name.clone(),
+                problems,
+                new,
+                fixed,
+            }
+        })
+        .collect()
+}
+
+/// Writes `通报汇总.html` and one `<unit>.html` per unit into `dir`; returns the files.
+pub fn write_notices(
+    dir: &Path,
+    month: &str,
+    now: &Assessment,
+    before: Option<&Assessment>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let notices = unit_notices(now, before);
+    let mut written = Vec::new();
+    let summary = dir.join("通报汇总.html");
+    write_file(&summary, render_summary(month, now, before, &notices).as_bytes())?;
+    written.push(summary);
+    for notice in &notices {
+        let path = dir.join(format!("{}.html", safe_file_name(&notice.unit)));
+        let body = page(
+            &format!("{}　{month}政务公开工作通报", notice.unit),
+            now,
+            &section(month, notice),
+        );
+        write_file(&path, body.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn page(title: &str, now: &Assessment, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>{}{body}\
+         <p class=\"muted\">由 {} 生成；测评依据：{}。</p></body></html>\n",
+        esc(title),
+        esc(title),
+        meta_line(now),
+        esc(&now.generator),
+        esc(&now.catalog_title)
+    )
+}
+
+fn render_summary(month: &str, now: &Assessment, before: Option<&Assessment>, notices: &[UnitNotice<'_>]) -> String {
+    let mut body = String::new();
+    let compared = before.map_or_else(
+        || "（无上月测评可比较）".to_string(),
+        |b| format!("（与截至{}的测评比较）", b.as_of),
+    );
+    let _ = write!(
+        body,
+        "<h2>各责任单位情况{}</h2><table><thead><tr><th>责任单位</th><th>问题指标</th><th>其中本月新增</th><th>本月已整改</th></tr></thead><tbody>",
+        esc(&compared)
+    );
+    for n in notices {
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&n.unit),
+            n.problems.len(),
+            n.new.len(),
+            n.fixed.len()
+        );
+    }
+    body.push_str("</tbody></table>");
+    for n in notices.iter().filter(|n| !n.problems.is_empty() || !n.fixed.is_empty()) {
+        body.push_str(&section(month, n));
+    }
+    page(&format!("{month}政务公开工作通报"), now, &body)
+}
+
+fn section(month: &str, n: &UnitNotice<'_>) -> String {
+    let mut out = format!(
+        "<h2>{}（{month}：问题{}项，新增{}项，已整改{}项）</h2>",
+        esc(&n.unit),
+        n.problems.len(),
+        n.new.len(),
+        n.fixed.len()
+    );
+    if n.problems.is_empty() {
+        out.push_str("<p>本月未发现不达标或部分达标的指标。</p>");
+    } else {
+        out.push_str("<table><thead><tr><th style=\"width:26%\">指标</th><th style=\"width:10%\">公开时限</th><th style=\"width:10%\">结果</th><th>问题说明与证据</th></tr></thead><tbody>");
+        for v in &n.problems {
+            let new = if n.new.contains(&v.id) {
+                " <b>【本月新增】</b>"
+            } else {
+                ""
+            };
+            let _ = write!(
+                out,
+                "<tr><td>{}{new}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
+                esc(&v.question),
+                esc(&v.path.join(" › ")),
+                esc(&v.time_limit),
+                badge(v.status),
+                percent(v.score),
+                esc(&v.reason),
+                evidence_list(v)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    if !n.fixed.is_empty() {
+        out.push_str("<p>已整改：");
+        let names: Vec<String> = n.fixed.iter().map(|v| format!("「{}」", esc(&v.question))).collect();
+        out.push_str(&names.join("、"));
+        out.push_str("</p>");
+    }
+    out
+}

@@ -1,0 +1,228 @@
+//! `report.xlsx`: the task table's own layout (一级…四级指标 merged down like the original,
+//! 评价要点, 责任单位, 公开时限) plus 测评结果, 得分, 问题说明, 证据链接, 核查时间 — a sheet with
+//! every leaf, a sheet per 一级指标 and a 责任单位汇总 sheet. Cells are written as strings,
+//! never formulas, so scraped text cannot run in Excel.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use super::csv::{HEADERS, row};
+use super::{ReportError, percent};
+use crate::assess::engine::{Assessment, Verdict, status_zh};
+use crate::assess::rules::Status;
+
+/// Column widths in characters, matching [`HEADERS`].
+const WIDTHS: [f64; 13] = [
+    18.0, 14.0, 14.0, 14.0, 16.0, 40.0, 18.0, 14.0, 10.0, 7.0, 60.0, 50.0, 20.0,
+];
+
+struct Formats {
+    header: Format,
+    cell: Format,
+    merged: Format,
+    status: [(Status, Format); 5],
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let base = Format::new()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_border(FormatBorder::Thin)
+            .set_border_color(Color::RGB(0xC8D0D8));
+        let status = |color: u32| {
+            base.clone()
+                .set_font_color(Color::White)
+                .set_background_color(Color::RGB(color))
+                .set_bold()
+        };
+        Formats {
+            header: base
+                .clone()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDCE6F1))
+                .set_align(FormatAlign::Center),
+            merged: base.clone().set_align(FormatAlign::VerticalCenter),
+            status: [
+                (Status::Pass, status(0x2E7D32)),
+                (Status::Partial, status(0xEF6C00)),
+                (Status::Fail, status(0xC62828)),
+                (Status::Manual, status(0x546E7A)),
+                (Status::NotApplicable, status(0x9E9E9E)),
+            ],
+            cell: base,
+        }
+    }
+
+    fn of(&self, status: Status) -> &Format {
+        self.status
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(&self.cell, |(_, f)| f)
+    }
+}
+
+pub fn write(path: &Path, a: &Assessment) -> Result<(), ReportError> {
+    build(a)
+        .and_then(|mut book| book.save(path))
+        .map_err(|e| ReportError::Xlsx {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
+fn build(a: &Assessment) -> Result<Workbook, XlsxError> {
+    let formats = Formats::new();
+    let mut book = Workbook::new();
+    let all: Vec<&Verdict> = a.indicators.iter().collect();
+    leaf_sheet(book.add_worksheet(), "全部指标", &all, a, &formats)?;
+    let mut used = vec!["全部指标".to_string()];
+    for group in &a.summary.by_level1 {
+        let members: Vec<&Verdict> = a
+            .indicators
+            .iter()
+            .filter(|v| v.path.first() == Some(&group.name))
+            .collect();
+        let name = sheet_name(&group.name, &used);
+        leaf_sheet(book.add_worksheet(), &name, &members, a, &formats)?;
+        used.push(name);
+    }
+    unit_sheet(book.add_worksheet(), a, &formats)?;
+    Ok(book)
+}
+
+fn leaf_sheet(
+    sheet: &mut Worksheet,
+    name: &str,
+    leaves: &[&Verdict],
+    a: &Assessment,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
+    for (col, (header, width)) in HEADERS.iter().zip(WIDTHS).enumerate() {
+        let col = col as u16;
+        sheet.write_string_with_format(0, col, *header, &formats.header)?;
+        sheet.set_column_width(col, width)?;
+    }
+    let rows: Vec<[String; 13]> = leaves.iter().map(|v| row(v, a)).collect();
+    for (i, (cells, v)) in rows.iter().zip(leaves).enumerate() {
+        let r = i as u32 + 1;
+        for (col, cell) in cells.iter().enumerate() {
+            let format = if col == 8 { formats.of(v.status) } else { &formats.cell };
+            if col == 9
+                && let Some(score) = v.score
+            {
+                sheet.write_number_with_format(r, 9, (score * 1000.0).round() / 10.0, format)?;
+                continue;
+            }
+            sheet.write_string_with_format(r, col as u16, cell, format)?;
+        }
+    }
+    merge_levels(sheet, &rows, formats)?;
+    let last = rows.len() as u32;
+    sheet.set_freeze_panes(1, 0)?;
+    if last > 0 {
+        sheet.autofilter(0, 0, last, (HEADERS.len() - 1) as u16)?;
+    }
+    Ok(())
+}
+
+/// Merges runs of equal 一级…四级 cells down the sheet, as the task table does.
+fn merge_levels(sheet: &mut Worksheet, rows: &[[String; 13]], formats: &Formats) -> Result<(), XlsxError> {
+    for col in 1..=4 {
+        let mut start = 0;
+        while start < rows.len() {
+            let same = |r: &[String; 13]| (1..=col).all(|c| r[c] == rows[start][c]);
+            let mut end = start;
+            while end + 1 < rows.len() && same(&rows[end + 1]) {
+                end += 1;
+            }
+            if end > start && !rows[start][col].is_empty() {
+                sheet.merge_range(
+                    start as u32 + 1,
+                    col as u16,
+                    end as u32 + 1,
+                    col as u16,
+                    &rows[start][col],
+                    &formats.merged,
+                )?;
+            }
+            start = end + 1;
+        }
+    }
+    Ok(())
+}
+
+fn unit_sheet(sheet: &mut Worksheet, a: &Assessment, formats: &Formats) -> Result<(), XlsxError> {
+    sheet.set_name("责任单位汇总")?;
+    let headers = [
+        "责任单位",
+        "指标数",
+        "达标",
+        "部分达标",
+        "不达标",
+        "待人工评价",
+        "不适用",
+        "平均得分",
+        "问题指标",
+    ];
+    let widths = [24.0, 8.0, 8.0, 9.0, 8.0, 10.0, 8.0, 10.0, 90.0];
+    for (col, (h, w)) in headers.iter().zip(widths).enumerate() {
+        sheet.write_string_with_format(0, col as u16, *h, &formats.header)?;
+        sheet.set_column_width(col as u16, w)?;
+    }
+    for (i, g) in a.summary.by_unit.iter().enumerate() {
+        let r = i as u32 + 1;
+        let c = &g.counts;
+        sheet.write_string_with_format(r, 0, &g.name, &formats.cell)?;
+        for (col, n) in [c.total, c.pass, c.partial, c.fail, c.manual, c.na].iter().enumerate() {
+            sheet.write_number_with_format(r, col as u16 + 1, *n as f64, &formats.cell)?;
+        }
+        sheet.write_string_with_format(r, 7, percent(c.score), &formats.cell)?;
+        let problems: Vec<String> = g
+            .problems
+            .iter()
+            .filter_map(|id| a.indicators.iter().find(|v| &v.id == id))
+            .map(|v| format!("{}（{}）", v.question, status_zh(v.status)))
+            .collect();
+        sheet.write_string_with_format(r, 8, problems.join("\n"), &formats.cell)?;
+    }
+    sheet.set_freeze_panes(1, 1)?;
+    if !a.summary.by_unit.is_empty() {
+        sheet.autofilter(0, 0, a.summary.by_unit.len() as u32, 8)?;
+    }
+    Ok(())
+}
+
+/// An Excel sheet name: at most 31 characters, none of `[]:*?/\`, unique in the workbook.
+fn sheet_name(name: &str, used: &[String]) -> String {
+    let clean: String = name
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(28)
+        .collect();
+    let clean = clean.trim_matches('\'').to_string();
+    let base = if clean.is_empty() { "指标".to_string() } else { clean };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while used.iter().any(|u| u.eq_ignore_ascii_case(&candidate)) || candidate == "责任单位汇总" {
+        candidate = format!("{base}{n}");
+        n += 1;
+    }
+    candidate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sheet_name;
+
+    #[test]
+    fn sheet_names_are_legal_and_unique() {
+        assert_eq!(sheet_name("行政权力运行公开", &[]), "行政权力运行公开");
+        assert_eq!(sheet_name("a/b[c]", &[]), "abc");
+        assert_eq!(sheet_name("重复", &["重复".to_string()]), "重复2");
+        assert_eq!(sheet_name(&"长".repeat(40), &[]).chars().count(), 28);
+        assert_eq!(sheet_name("", &[]), "指标");
+    }
+}

@@ -1,0 +1,208 @@
+//! `report` on the fixture site after a crawl and a recrawl: every format written, scraped text
+//! escaped, the workbook in the task table's layout, the CSV opening in Excel, the gaps and the
+//! changes since the previous run shown, and the monthly 通报 with one file per unit.
+
+use calamine::{Reader, Xlsx, open_workbook};
+use chrono::NaiveDate;
+use zwgk::assess::catalog::Catalog;
+use zwgk::assess::engine::{Assessment, parse_manual};
+use zwgk::extract::profile::{Profile, bundled_cms_profiles};
+use zwgk::report::Format;
+use zwgk::serve::SiteServer;
+use zwgk::stage::assess::AssessOptions;
+use zwgk::stage::extract::extract_run;
+use zwgk::stage::report::{write_run_reports, write_unit_notices};
+
+use crate::helpers::*;
+
+fn profile() -> Vec<Profile> {
+    vec![Profile::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("selectors/sites/zhoucun.toml")).unwrap()]
+}
+
+/// A hostile assessor note: it reaches the report through the manual-verdict path.
+const HOSTILE_NOTE: &str =
+    r#"<img src=x onerror="document.body.setAttribute('data-pwned','1')"><script>document.title='pwned'</script>"#;
+
+/// Crawls the fixture site twice (a crawl and a nightly recrawl) and extracts the second run.
+pub async fn crawled_fixture() -> (TestStore, i64) {
+    let server = SiteServer::start(fixture_site()).await.unwrap();
+    let store = TestStore::new().await;
+    let settings = settings(&server.url("/index.html"));
+    run(&settings, &store.store).await;
+    let second = run(&settings, &store.store).await;
+    drop(server);
+    extract_run(&store.store, second.run_id, false, &bundled_cms_profiles())
+        .await
+        .unwrap();
+    (store, second.run_id)
+}
+
+/// Writes every report format of the fixture site as of 2026-01-15 into `out`.
+pub async fn write_fixture_reports(store: &TestStore, run_id: i64, out: &std::path::Path) -> zwgk::report::ReportData {
+    let catalog = Catalog::bundled_zhoucun();
+    let manual_file =
+        format!("[[verdict]]\nid = \"bzjz.ywpx.kzqk.1\"\nstatus = \"fail\"\nnote = '''{HOSTILE_NOTE}'''\n");
+    let manual = parse_manual(&manual_file, "manual.toml", &catalog).unwrap();
+    let profiles = profile();
+    let options = AssessOptions {
+        catalog: &catalog,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        year: 2025,
+        profiles: &profiles,
+        manual: &manual,
+    };
+    let (data, files) = write_run_reports(&store.store, run_id, &options, out, &Format::ALL)
+        .await
+        .unwrap();
+    assert_eq!(files.len(), 4);
+    data
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
+    let (store, run_id) = crawled_fixture().await;
+    let out = tempfile::tempdir().unwrap();
+    let data = write_fixture_reports(&store, run_id, out.path()).await;
+    let a = &data.assessment;
+    assert_eq!(a.indicators.len(), 161);
+
+    // HTML: self-contained, every leaf present, scraped and typed text escaped.
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for v in &a.indicators {
+        assert!(html.contains(&format!("<tr id=\"{}\">", v.id)), "leaf {} missing", v.id);
+    }
+    assert!(!html.contains("<script"), "the report must carry no script at all");
+    assert!(!html.contains("<img"), "no scraped element may pass through");
+    assert!(
+        html.contains("&lt;img src=x onerror="),
+        "the hostile note is shown as text"
+    );
+    // X02: the letter titled 网站出现<script>alert(1)</script>字样的反映 is listed, escaped.
+    assert!(html.contains("网站出现&lt;script&gt;alert(1)&lt;/script&gt;字样的反映"));
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"javascript"),
+        "nothing is fetched or run"
+    );
+    assert!(
+        html.contains("<svg") && html.contains("各一级指标测评结果"),
+        "the overview chart"
+    );
+    assert!(
+        html.contains("robots.txt 禁止抓取（2项）") && html.contains("/admin/login.html"),
+        "gaps are shown"
+    );
+    let previous = data
+        .previous
+        .as_ref()
+        .expect("the crawl before the recrawl is compared");
+    assert_eq!(previous.run_id, run_id - 1);
+    assert!(html.contains("三、与上次检查相比"));
+    // The manual verdict changed 培训 from manual to fail since the previous run's assessment
+    // (which had the same manual file): so no change there; the section still renders.
+    assert!(html.contains("二、问题清单") && html.contains("区政府办公室（"));
+
+    // CSV: BOM, a header, one record per leaf (inner newlines are bare \n, records end \r\n).
+    let csv = std::fs::read(out.path().join("report.csv")).unwrap();
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.trim_start_matches('\u{feff}')
+            .starts_with("\"指标编号\",\"一级指标\",\"二级指标\"")
+    );
+    assert_eq!(csv.matches("\r\n").count(), 162);
+    assert!(
+        !csv.contains(",\"=") && !csv.contains(",\"+"),
+        "no cell starts a formula"
+    );
+
+    // JSON: the assess contract.
+    let json: Assessment =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    assert_eq!(json.indicators.len(), 161);
+    assert_eq!(json.summary.counts.total, 161);
+
+    // XLSX: the task table's columns, a sheet per 一级指标 and the unit summary, merged levels.
+    let mut book: Xlsx<_> = open_workbook(out.path().join("report.xlsx")).unwrap();
+    let names = book.sheet_names();
+    let mut want = vec!["全部指标".to_string()];
+    want.extend(a.summary.by_level1.iter().map(|g| g.name.clone()));
+    want.push("责任单位汇总".to_string());
+    assert_eq!(names, want);
+    let all = book.worksheet_range("全部指标").unwrap();
+    assert_eq!(all.height(), 162);
+    let header: Vec<String> = all.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        header,
+        [
+            "指标编号",
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "四级指标",
+            "评价要点",
+            "责任单位",
+            "公开时限",
+            "测评结果",
+            "得分",
+            "问题说明",
+            "证据链接",
+            "核查时间"
+        ]
+    );
+    let first = all.rows().nth(1).unwrap();
+    assert_eq!(first[0].to_string(), a.indicators[0].id);
+    assert_eq!(
+        first[8].to_string(),
+        zwgk::assess::engine::status_zh(a.indicators[0].status)
+    );
+    let merges = book.merge_cells_by_sheet_name("全部指标").unwrap();
+    assert!(
+        merges.iter().any(|d| d.start.1 == 1 && d.end.0 > d.start.0),
+        "一级指标 cells are merged down as in the task table"
+    );
+    let units = book.worksheet_range("责任单位汇总").unwrap();
+    assert_eq!(units.height(), a.summary.by_unit.len() + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
+    let (store, run_id) = crawled_fixture().await;
+    let out = tempfile::tempdir().unwrap();
+    let catalog = Catalog::bundled_zhoucun();
+    let profiles = profile();
+    let options = AssessOptions {
+        catalog: &catalog,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        year: 2025,
+        profiles: &profiles,
+        manual: &[],
+    };
+    let dir = out.path().join("通报-2025-12");
+    let (now, files) = write_unit_notices(&store.store, run_id, &options, "2025-12", &dir)
+        .await
+        .unwrap();
+    assert_eq!(now.as_of, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+    assert_eq!(now.period, 2025);
+    // The units are exactly those of the catalog's leaves, one file each, plus the summary.
+    let mut units: Vec<&str> = catalog
+        .leaves
+        .iter()
+        .flat_map(|l| l.units.iter().map(String::as_str))
+        .collect();
+    units.sort();
+    units.dedup();
+    assert_eq!(files.len(), units.len() + 1);
+    for unit in &units {
+        assert!(dir.join(format!("{unit}.html")).is_file(), "no file for {unit}");
+    }
+    let summary = std::fs::read_to_string(dir.join("通报汇总.html")).unwrap();
+    assert!(summary.contains("2025-12政务公开工作通报"));
+    // 区政府办公室 is responsible for the 征求意见 feedback (N23): its notice names the case.
+    let office = std::fs::read_to_string(dir.join("区政府办公室.html")).unwrap();
+    assert!(
+        office.contains("养犬管理办法"),
+        "the unanswered consultation is in the office's notice"
+    );
+    assert!(office.contains("不达标") || office.contains("部分达标"));
+}
