@@ -68,7 +68,10 @@ pub struct ExportSummary {
     /// Cited fetches written (as a response or a revisit).
     pub captures: usize,
     pub robots: usize,
+    /// Cited fetches that were a 304, written as revisit records.
     pub revisits: usize,
+    /// Earlier responses included because a revisit refers to them (they hold the bytes).
+    pub originals: usize,
     /// Total size of the files.
     pub bytes: u64,
     /// Evidence that could not be packaged, with the reason.
@@ -119,6 +122,7 @@ pub async fn export_run_with_limit(
         index,
         records,
         revisits,
+        originals,
         mut omitted,
         ..
     } = package;
@@ -139,6 +143,7 @@ pub async fn export_run_with_limit(
         captures,
         robots,
         revisits,
+        originals,
         omitted: &omitted,
     });
     write_file(out, README, &readme)?;
@@ -154,6 +159,7 @@ pub async fn export_run_with_limit(
         captures,
         robots,
         revisits,
+        originals,
         bytes,
         omitted,
     })

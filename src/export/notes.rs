@@ -22,6 +22,7 @@ pub struct Facts<'a> {
     pub captures: usize,
     pub robots: usize,
     pub revisits: usize,
+    pub originals: usize,
     pub omitted: &'a [Omission],
 }
 
@@ -46,13 +47,13 @@ pub fn readme(facts: &Facts<'_>) -> String {
          评估基准日：{as_of}（评估年度 {period}）\n\
          指标体系：{catalog_title}（{catalog}）\n\
          生成工具：{generator}\n\n\
-         本证据包收录评估结论所引用的每一次抓取（请求与响应原文），以及本次抓取所依据的 robots.txt，\n\
+         本证据包收录评估结论所引用的每一次抓取（请求与响应），以及本次抓取所依据的 robots.txt，\n\
          使每条结论都能追溯到当时服务器返回的字节。\n\n\
          文件\n\
          ----\n\
          {warcs}：WARC/1.1 格式的网页存档，每条记录单独 gzip 压缩。共 {records} 条记录：\n\
-         \x20 被引用的抓取 {captures} 次，robots.txt {robots} 份，其中 {revisits} 次为 304 未修改（revisit 记录，\n\
-         \x20 指向保存原始字节的 response 记录）。\n\
+         \x20 被引用的抓取 {captures} 次，robots.txt {robots} 份。被引用的抓取中有 {revisits} 次服务器答复 304 未修改，\n\
+         \x20 记为 revisit 记录；其正文来自更早的抓取，另收录这类原始响应 {originals} 份。\n\
          index.cdxj：CDXJ 索引，每条 response / revisit 记录一行（SURT 键、14 位时间、文件名、偏移量、长度）。\n\
          verdicts.json：评估结论全文（与 `zwgk assess --json` 输出一致），每项结论附证据网址、抓取时间与 SHA-256。\n\
          说明.txt：本文件。\n\
@@ -86,6 +87,7 @@ pub fn readme(facts: &Facts<'_>) -> String {
         captures = facts.captures,
         robots = facts.robots,
         revisits = facts.revisits,
+        originals = facts.originals,
         first = facts.warc_files.first().map(String::as_str).unwrap_or_default(),
     )
 }

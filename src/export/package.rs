@@ -48,6 +48,8 @@ pub struct Package<'s> {
     pub index: Vec<(usize, Entry)>,
     pub records: usize,
     pub revisits: usize,
+    /// Earlier responses written because a revisit refers to them.
+    pub originals: usize,
     pub omitted: Vec<Omission>,
 }
 
@@ -61,6 +63,7 @@ impl<'s> Package<'s> {
             // The first file's warcinfo.
             records: 1,
             revisits: 0,
+            originals: 0,
             omitted: Vec::new(),
         }
     }
@@ -86,6 +89,7 @@ impl<'s> Package<'s> {
             if !self.responses.contains_key(&original_id) {
                 let original = select::load(self.store, original_id).await?;
                 self.add_capture(&original).await?;
+                self.originals += 1;
             }
             let original = self.responses[&original_id].clone();
             self.add_revisit(&capture, &original)?;

@@ -336,6 +336,10 @@ async fn export_after_a_recrawl_writes_revisits_that_point_to_included_responses
     let out = tempfile::tempdir().unwrap();
     let summary = export_run(&store.store, &assessment, out.path()).await.unwrap();
     assert!(summary.revisits > 20, "{summary:?}");
+    assert!(
+        summary.originals > 0 && summary.originals <= summary.revisits,
+        "{summary:?}"
+    );
     let records = check_package(out.path(), &assessment);
 
     let responses: BTreeMap<&str, &ReadRecord> = records
@@ -361,4 +365,91 @@ async fn export_after_a_recrawl_writes_revisits_that_point_to_included_responses
         assert_eq!(revisit.header("warc-refers-to-target-uri"), original.uri.as_deref());
         assert!(!original.payload().is_empty(), "{:?}", original.uri);
     }
+}
+
+#[tokio::test]
+async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
+    use axum::Router;
+    use axum::http::{StatusCode, header};
+    use axum::routing::get;
+    use zwgk::assess::engine::{Evidence, Verdict, summarize};
+    use zwgk::assess::rules::Status;
+
+    let router = Router::new()
+        .route("/", get(|| async { links_page(&["/old.html"]) }))
+        .route(
+            "/old.html",
+            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/new.html")]) }),
+        )
+        .route("/new.html", get(|| async { html("<p>new</p>") }));
+    let server = serve(router).await;
+    let store = TestStore::new().await;
+    let report = run(&settings(&server.url("/")), &store.store).await;
+    let fetches = store.store.run_fetches(report.run_id).await.unwrap();
+    let old = fetches.iter().find(|f| f.url.ends_with("/old.html")).unwrap();
+    assert!(old.final_url.ends_with("/new.html"), "{old:?}");
+
+    let evidence = vec![
+        Evidence {
+            url: old.url.clone(),
+            fetched_at: Some(old.fetched_at.clone()),
+            sha256: old.sha256.clone(),
+            excerpt: "new".to_string(),
+        },
+        Evidence {
+            url: "https://weibo.com/zhoucun".to_string(),
+            fetched_at: None,
+            sha256: None,
+            excerpt: "站外链接".to_string(),
+        },
+    ];
+    let verdicts = vec![Verdict {
+        id: "t.1".to_string(),
+        path: vec!["t".to_string()],
+        question: "q".to_string(),
+        units: Vec::new(),
+        time_limit: String::new(),
+        status: Status::Pass,
+        score: Some(1.0),
+        reason: "r".to_string(),
+        evidence,
+        source: "auto".to_string(),
+        failures: 0,
+    }];
+    let assessment = Assessment {
+        site: server.url("/"),
+        run_id: report.run_id,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        period: 2025,
+        catalog: "test".to_string(),
+        catalog_title: "测试".to_string(),
+        generator: "zwgk test".to_string(),
+        summary: summarize(&verdicts),
+        indicators: verdicts,
+    };
+    let out = tempfile::tempdir().unwrap();
+    let summary = export_run(&store.store, &assessment, out.path()).await.unwrap();
+    assert_eq!(summary.captures, 1);
+    assert_eq!(summary.omitted.len(), 1, "{:?}", summary.omitted);
+    assert_eq!(summary.omitted[0].url, "https://weibo.com/zhoucun");
+    let readme = std::fs::read_to_string(out.path().join("说明.txt")).unwrap();
+    assert!(readme.contains("https://weibo.com/zhoucun"));
+
+    let records = read_records(out.path(), &summary.warc_files);
+    let responses: Vec<&ReadRecord> = records.iter().filter(|r| r.kind == RecordType::Response).collect();
+    let hop = responses
+        .iter()
+        .find(|r| r.uri.as_deref() == Some(old.url.as_str()))
+        .expect("the redirect hop is archived under the cited URL");
+    let head = String::from_utf8_lossy(&hop.body);
+    assert!(head.starts_with("HTTP/1.1 301 Moved Permanently\r\n"), "{head}");
+    assert!(head.contains("Location: /new.html\r\n"), "{head}");
+    let target = responses
+        .iter()
+        .find(|r| r.uri.as_deref() == Some(old.final_url.as_str()))
+        .expect("the redirect target is archived");
+    assert_eq!(target.payload(), b"<p>new</p>");
+    let digest = format!("sha256:{}", old.sha256.as_deref().unwrap());
+    assert_eq!(target.header("warc-payload-digest"), Some(digest.as_str()));
+    check_index(out.path(), &summary.warc_files, &records);
 }
