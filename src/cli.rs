@@ -61,6 +61,11 @@ pub enum Command {
     /// The store (--db) is kept, so auditing the same site again recrawls it conditionally
     /// and the report shows what changed since the previous run.
     Audit(AuditArgs),
+    /// Write the evidence package of a run for the annual assessment: every page and
+    /// attachment a verdict cites and the robots.txt files as WARC/1.1 (one gzip member per
+    /// record), a CDXJ index, verdicts.json, manifest.json (SHA-256 of every file) and 说明.txt.
+    /// Exporting the same run again gives byte-identical files.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +146,23 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportBy {
     Unit,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// The package directory: new, empty, or an earlier package (its files are replaced).
+    #[arg(long, default_value = "zwgk-evidence")]
+    pub out: PathBuf,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -334,6 +356,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Assess(args) => run_assess(args).await,
         Command::Report(args) => run_report(args).await,
         Command::Audit(args) => run_audit(args).await,
+        Command::Export(args) => run_export(args).await,
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
             crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
@@ -559,6 +582,42 @@ fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
     for file in files {
         println!("  {}", file.display());
     }
+}
+
+async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let inputs = args.spec.inputs()?;
+    let store = open_existing(&args.store.db).await?;
+    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
+    let summary = crate::export::export_run(&store, &assessment, &args.out).await?;
+    store.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        print!("{}", render_export(&summary));
+    }
+    Ok(ExitCode::Success)
+}
+
+pub fn render_export(s: &crate::export::ExportSummary) -> String {
+    let mut out = format!(
+        "evidence package in {}: {} WARC records ({} cited captures, {} revisits with {} originals, {} robots.txt), {} files, {} bytes\n",
+        s.out_dir.display(),
+        s.records,
+        s.captures,
+        s.revisits,
+        s.originals,
+        s.robots,
+        s.files.len(),
+        s.bytes
+    );
+    if !s.omitted.is_empty() {
+        out.push_str(&format!(
+            "  {} cited URLs have no stored capture (listed in 说明.txt)\n",
+            s.omitted.len()
+        ));
+    }
+    out
 }
 
 async fn run_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {

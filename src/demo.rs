@@ -1,6 +1,7 @@
-//! `zwgk demo`: the whole pipeline on the bundled fixture site, served on loopback: a first
-//! crawl, a nightly-style recrawl that should find nothing changed, extraction, and the
-//! assessment of every leaf as of the date the fixture's planted cases are written for.
+//! `zwgk demo`: the audit of the bundled fixture site, served on loopback: a first crawl, a
+//! nightly-style recrawl that should find nothing changed, extraction, the assessment of every
+//! leaf as of the date the fixture's planted cases are written for, the reports, the December
+//! 通报 per unit and the evidence package.
 
 use std::path::Path;
 
@@ -84,18 +85,23 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         "selectors/sites/zhoucun.toml",
     )?];
     let as_of = chrono::NaiveDate::parse_from_str(DEMO_AS_OF, "%Y-%m-%d")?;
-    let assessment = crate::stage::assess::assess_run(
+    let options = crate::stage::assess::AssessOptions {
+        catalog: &catalog,
+        as_of,
+        year: crate::assess::timing::default_year(as_of),
+        profiles: &profiles,
+        manual: &[],
+    };
+    let report_dir = out.join("report");
+    let (data, report_files) = crate::stage::report::write_run_reports(
         &store,
         second.run_id,
-        &crate::stage::assess::AssessOptions {
-            catalog: &catalog,
-            as_of,
-            year: crate::assess::timing::default_year(as_of),
-            profiles: &profiles,
-            manual: &[],
-        },
+        &options,
+        &report_dir,
+        &crate::report::Format::ALL,
     )
     .await?;
+    let assessment = data.assessment;
     let c = &assessment.summary.counts;
     println!(
         "  {} leaves in {:.2} s: 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}",
@@ -124,6 +130,27 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
     std::fs::write(&table_path, crate::summary::render_assessment(&assessment))
         .with_context(|| format!("cannot write `{}`", table_path.display()))?;
 
+    println!("\n5. reports, the December 通报 per unit, and the evidence package");
+    for file in &report_files {
+        println!("  {}", file.display());
+    }
+    println!(
+        "  {} gaps listed (robots-blocked, failed, unreached or empty pages); compared with run {}",
+        data.gaps.total(),
+        data.previous.as_ref().map_or("—".to_string(), |p| p.run_id.to_string())
+    );
+    let notice_dir = report_dir.join("通报-2025-12");
+    let (_, notices) =
+        crate::stage::report::write_unit_notices(&store, second.run_id, &options, "2025-12", &notice_dir).await?;
+    println!(
+        "  {} ({} files, one per 责任单位 plus 通报汇总.html)",
+        notice_dir.display(),
+        notices.len()
+    );
+    let evidence_dir = out.join("evidence");
+    let exported = crate::export::export_run(&store, &assessment, &evidence_dir).await?;
+    print!("  {}", crate::cli::render_export(&exported));
+
     let summary_path = out.join("crawl-summary.json");
     let json = serde_json::json!({ "site": server.origin(), "runs": [first, second], "extract": extracted });
     std::fs::write(&summary_path, serde_json::to_string_pretty(&json)?)
@@ -138,6 +165,8 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         assessment_path.display(),
         table_path.display()
     );
+    println!("  report   {}", report_dir.join("report.html").display());
+    println!("  evidence {}", evidence_dir.display());
     println!("  inspect  zwgk summary --db {}", db.display());
     println!(
         "  assess   zwgk assess --db {} --as-of {DEMO_AS_OF} --profile selectors/sites/zhoucun.toml",

@@ -13,4 +13,6 @@ mod crawl_site;
 mod export_package;
 mod extract_corpus;
 mod extract_store;
+#[cfg(feature = "browser-tests")]
+mod report_browser;
 mod report_output;
