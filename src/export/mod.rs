@@ -52,6 +52,8 @@ pub enum ExportError {
         dir.display()
     )]
     ForeignFile { dir: PathBuf, file: String },
+    #[error("run {run_id} has an unreadable time `{text}` in the store")]
+    BadRunTime { run_id: i64, text: String },
     #[error("fetch {fetch_id} cannot be exported: {reason}")]
     BadFetch { fetch_id: i64, reason: String },
 }
@@ -98,8 +100,12 @@ pub async fn export_run_with_limit(
     }
     prepare_dir(out)?;
     // The run's own time, never the clock: a re-export must give the same bytes.
+    let run_time = finished_at.as_deref().unwrap_or(&started_at);
     let info = WarcInfo {
-        date: package::warc_date(finished_at.as_deref().unwrap_or(&started_at), 0)?,
+        date: package::warc_date(run_time, 0).map_err(|_| ExportError::BadRunTime {
+            run_id,
+            text: run_time.to_string(),
+        })?,
         fields: warcinfo_fields(assessment),
     };
     let writer = WarcWriter::create(out, info, max_warc_bytes).map_err(|source| ExportError::Io {
