@@ -93,9 +93,13 @@ async fn cited_fetch(
     sha256: Option<&str>,
     fetched_at: Option<&str>,
 ) -> Result<Option<i64>, ExportError> {
+    // Through `urls` (unique on site and URL) and the fetches' url_id index: matching the
+    // fetch's URL text would scan the whole run once per piece of evidence.
     let row = sqlx::query(
-        "SELECT id FROM fetches WHERE run_id = ?1 AND url = ?2 AND (?3 IS NULL OR sha256 = ?3) \
-         ORDER BY (fetched_at = ?4) DESC, id DESC LIMIT 1",
+        "SELECT f.id FROM urls u JOIN fetches f ON f.url_id = u.id \
+         WHERE u.site_id = (SELECT site_id FROM runs WHERE id = ?1) AND u.url = ?2 \
+           AND f.run_id = ?1 AND (?3 IS NULL OR f.sha256 = ?3) \
+         ORDER BY (f.fetched_at = ?4) DESC, f.id DESC LIMIT 1",
     )
     .bind(run_id)
     .bind(url)
@@ -124,6 +128,20 @@ async fn robots_fetches(store: &Store, run_id: i64) -> Result<Vec<i64>, ExportEr
 /// For a 304, the fetch that stored the body it confirms: the earliest successful fetch of
 /// that body, of the same URL when there is one.
 pub async fn original_of(store: &Store, capture: &Capture) -> Result<Option<i64>, ExportError> {
+    // The same URL first, on the url_id index; only a body first seen elsewhere needs the scan
+    // by hash (there is no index on fetches.sha256).
+    let same_url = sqlx::query(
+        "SELECT id FROM fetches WHERE url_id = ?3 AND sha256 = ?1 AND status BETWEEN 200 AND 299 AND id < ?2 \
+         ORDER BY id LIMIT 1",
+    )
+    .bind(capture.sha256.as_deref())
+    .bind(capture.id)
+    .bind(capture.url_id)
+    .fetch_optional(store.pool())
+    .await?;
+    if let Some(row) = same_url {
+        return Ok(Some(row.get(0)));
+    }
     let row = sqlx::query(
         "SELECT id FROM fetches WHERE sha256 = ?1 AND status BETWEEN 200 AND 299 AND id < ?2 \
          ORDER BY (url_id = ?3) DESC, id LIMIT 1",

@@ -116,7 +116,7 @@ fn leaf_sheet(
                 sheet.write_number_with_format(r, 9, (score * 1000.0).round() / 10.0, format)?;
                 continue;
             }
-            sheet.write_string_with_format(r, col as u16, cell, format)?;
+            sheet.write_string_with_format(r, col as u16, fit(cell), format)?;
         }
     }
     merge_levels(sheet, &rows, formats)?;
@@ -186,13 +186,25 @@ fn unit_sheet(sheet: &mut Worksheet, a: &Assessment, formats: &Formats) -> Resul
             .filter_map(|id| a.indicators.iter().find(|v| &v.id == id))
             .map(|v| format!("{}（{}）", v.question, status_zh(v.status)))
             .collect();
-        sheet.write_string_with_format(r, 8, problems.join("\n"), &formats.cell)?;
+        sheet.write_string_with_format(r, 8, fit(&problems.join("\n")), &formats.cell)?;
     }
     sheet.set_freeze_panes(1, 1)?;
     if !a.summary.by_unit.is_empty() {
         sheet.autofilter(0, 0, a.summary.by_unit.len() as u32, 8)?;
     }
     Ok(())
+}
+
+/// Excel holds at most 32,767 characters in a cell: a longer reason or evidence list (a large
+/// site's 200 late items) is cut with a pointer to the full text.
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32_000;
+    if text.chars().count() <= MAX {
+        return text.into();
+    }
+    let mut cut: String = text.chars().take(MAX).collect();
+    cut.push_str("……（内容过长，已截断；全文见 report.json）");
+    cut.into()
 }
 
 /// An Excel sheet name: at most 31 characters, none of `[]:*?/\`, unique in the workbook.
@@ -216,6 +228,14 @@ fn sheet_name(name: &str, used: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::sheet_name;
+
+    #[test]
+    fn long_cells_are_cut_to_what_excel_holds() {
+        let long = "迟".repeat(40_000);
+        let cut = super::fit(&long);
+        assert!(cut.chars().count() <= 32_767 && cut.ends_with("全文见 report.json）"));
+        assert_eq!(super::fit("短"), "短");
+    }
 
     #[test]
     fn sheet_names_are_legal_and_unique() {

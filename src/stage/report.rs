@@ -86,6 +86,9 @@ pub fn gaps(view: &SiteView) -> Gaps {
                 None => "未抓取（抓取在到达前结束）".to_string(),
             })),
             (_, Some(status)) if status >= 400 => gaps.failed.push(gap(format!("HTTP {status}"))),
+            ("failed", _) => gaps
+                .failed
+                .push(gap(format!("多次重试后失败：{}", o.error.clone().unwrap_or_default()))),
             (_, None) if o.error.is_some() => gaps
                 .failed
                 .push(gap(format!("无响应：{}", o.error.clone().unwrap_or_default()))),
