@@ -14,7 +14,9 @@ fn help_lists_every_subcommand_and_each_has_its_own_help() {
     let out = zwgk(&["--help"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for command in ["crawl", "demo", "serve", "summary", "extract", "inspect", "columns"] {
+    for command in [
+        "crawl", "demo", "serve", "summary", "extract", "inspect", "columns", "assess", "report", "audit", "export",
+    ] {
         assert!(text.contains(command), "{command} missing from --help");
         let sub = zwgk(&[command, "--help"]);
         assert!(sub.status.success(), "{command} --help");
@@ -82,4 +84,104 @@ fn demo_runs_the_pipeline_on_the_fixture_site() {
     assert!(first["new"].as_i64().unwrap() > 100);
     assert_eq!(second["changed"], 0, "the recrawl finds nothing changed");
     assert_eq!(second["new"].as_i64().unwrap(), 0);
+    // The demo is an audit: reports, the December 通报 and the evidence package.
+    for file in [
+        "report/report.html",
+        "report/report.xlsx",
+        "report/report.csv",
+        "report/report.json",
+        "report/通报-2025-12/通报汇总.html",
+        "report/通报-2025-12/区政府办公室.html",
+        "evidence/manifest.json",
+        "evidence/evidence.warc.gz",
+        "evidence/index.cdxj",
+        "evidence/说明.txt",
+    ] {
+        assert!(out_dir.join(file).is_file(), "demo did not write {file}");
+    }
+}
+
+#[test]
+fn audit_report_and_export_from_the_command_line() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime
+        .block_on(zwgk::serve::SiteServer::start(crate::helpers::fixture_site()))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let db = db.to_str().unwrap();
+    let reports = dir.path().join("audit");
+    let spec = ["--as-of", "2026-01-15", "--profile", "selectors/sites/zhoucun.toml"];
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_zwgk"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let start = server.url("/index.html");
+    let mut audit = vec![
+        "audit",
+        start.as_str(),
+        "--db",
+        db,
+        "--rate",
+        "0",
+        "--out",
+        reports.to_str().unwrap(),
+    ];
+    audit.extend(spec);
+    let out = run(&audit);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("161 leaves"), "{stdout}");
+    for file in ["report.html", "report.xlsx", "report.csv", "report.json"] {
+        assert!(reports.join(file).is_file(), "audit did not write {file}");
+    }
+
+    // Only some formats; an unknown one is refused before anything is written.
+    let only = dir.path().join("only");
+    let mut report = vec![
+        "report",
+        "--db",
+        db,
+        "--format",
+        "csv,json",
+        "--out",
+        only.to_str().unwrap(),
+    ];
+    report.extend(spec);
+    assert!(run(&report).status.success());
+    assert!(only.join("report.csv").is_file() && !only.join("report.html").exists());
+    let out = run(&["report", "--db", db, "--format", "pdf", "--out", only.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown report format `pdf`"));
+    let out = run(&["report", "--db", db, "--by", "unit", "--month", "2025-13"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a month"));
+
+    // The evidence package, and the errors of a missing store and a missing run.
+    let evidence = dir.path().join("evidence");
+    let mut export = vec!["export", "--db", db, "--out", evidence.to_str().unwrap()];
+    export.extend(spec);
+    let out = run(&export);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(evidence.join("manifest.json").is_file());
+    let missing = dir.path().join("missing.db");
+    for command in ["report", "export", "assess"] {
+        let out = run(&[command, "--db", missing.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("there is no store at"),
+            "{command}"
+        );
+        assert!(!missing.exists(), "{command} created an empty store");
+    }
+    let out = run(&["export", "--db", db, "--run", "42", "--out", evidence.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run 42 does not exist"));
 }
