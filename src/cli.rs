@@ -120,6 +120,17 @@ impl AssessSpec {
     }
 }
 
+/// Where reports go and in which formats (shared by `report` and `audit`).
+#[derive(Debug, Args)]
+pub struct ReportOutput {
+    /// The directory the reports are written to (created if missing).
+    #[arg(long, default_value = "zwgk-report")]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated: html, xlsx, csv, json.
+    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
+    pub format: Vec<String>,
+}
+
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -129,12 +140,8 @@ pub struct ReportArgs {
     pub run: Option<i64>,
     #[command(flatten)]
     pub spec: AssessSpec,
-    /// The directory the reports are written to (created if missing).
-    #[arg(long, default_value = "zwgk-report")]
-    pub out: PathBuf,
-    /// Formats to write, comma-separated: html, xlsx, csv, json.
-    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
-    pub format: Vec<String>,
+    #[command(flatten)]
+    pub output: ReportOutput,
     /// `unit`: the monthly 通报, one file per 责任单位 (instead of the reports).
     #[arg(long, value_enum)]
     pub by: Option<ReportBy>,
@@ -171,12 +178,8 @@ pub struct AuditArgs {
     pub crawl: CrawlArgs,
     #[command(flatten)]
     pub spec: AssessSpec,
-    /// The directory the reports are written to (created if missing).
-    #[arg(long, default_value = "zwgk-report")]
-    pub out: PathBuf,
-    /// Formats to write, comma-separated: html, xlsx, csv, json.
-    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
-    pub format: Vec<String>,
+    #[command(flatten)]
+    pub output: ReportOutput,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -532,7 +535,7 @@ fn previous_month(as_of: chrono::NaiveDate) -> String {
 
 async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.spec.inputs()?;
-    let formats = parse_formats(&args.format)?;
+    let formats = parse_formats(&args.output.format)?;
     let store = open_existing(&args.store.db).await?;
     let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let options = inputs.options();
@@ -542,7 +545,7 @@ async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
             crate::stage::report::month_end(&month).is_some(),
             "`--month {month}` is not a month; write it as YYYY-MM, e.g. 2025-12"
         );
-        let dir = args.out.join(format!("通报-{month}"));
+        let dir = args.output.out.join(format!("通报-{month}"));
         let (assessment, files) =
             crate::stage::report::write_unit_notices(&store, run_id, &options, &month, &dir).await?;
         store.close().await;
@@ -555,7 +558,8 @@ async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::Success);
     }
-    let (data, files) = crate::stage::report::write_run_reports(&store, run_id, &options, &args.out, &formats).await?;
+    let (data, files) =
+        crate::stage::report::write_run_reports(&store, run_id, &options, &args.output.out, &formats).await?;
     store.close().await;
     print_reports(&data, &files);
     Ok(ExitCode::Success)
@@ -622,7 +626,7 @@ pub fn render_export(s: &crate::export::ExportSummary) -> String {
 
 async fn run_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.spec.inputs()?;
-    let formats = parse_formats(&args.format)?;
+    let formats = parse_formats(&args.output.format)?;
     let settings = crawl_settings(&args.crawl)?;
     let store = Store::open(&args.crawl.store.db).await?;
     println!("1. crawl {}", settings.start_url);
@@ -642,7 +646,8 @@ async fn run_audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
     println!("  {} pages, {} errors", extracted.extracted, extracted.errors);
     println!("3. assess and report");
     let (data, files) =
-        crate::stage::report::write_run_reports(&store, report.run_id, &inputs.options(), &args.out, &formats).await?;
+        crate::stage::report::write_run_reports(&store, report.run_id, &inputs.options(), &args.output.out, &formats)
+            .await?;
     store.close().await;
     print_reports(&data, &files);
     Ok(ExitCode::Success)

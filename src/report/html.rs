@@ -75,6 +75,21 @@ pub(crate) fn badge(status: Status) -> String {
     )
 }
 
+/// A problem's row: the leaf (with a mark such as 【本月新增】), its time limit, verdict, and
+/// reason with evidence.
+pub(crate) fn problem_row(v: &Verdict, mark: &str) -> String {
+    format!(
+        "<tr><td>{}{mark}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
+        esc(&v.question),
+        esc(&v.path.join(" › ")),
+        esc(&v.time_limit),
+        badge(v.status),
+        percent(v.score),
+        esc(&v.reason),
+        evidence_list(v)
+    )
+}
+
 pub(crate) fn evidence_list(v: &Verdict) -> String {
     if v.evidence.is_empty() {
         return String::new();
@@ -273,17 +288,7 @@ fn problems_by_unit(out: &mut String, a: &Assessment) {
             problems.len()
         );
         for v in problems {
-            let _ = write!(
-                out,
-                "<tr><td>{}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
-                esc(&v.question),
-                esc(&v.path.join(" › ")),
-                esc(&v.time_limit),
-                badge(v.status),
-                percent(v.score),
-                esc(&v.reason),
-                evidence_list(v)
-            );
+            out.push_str(&problem_row(v, ""));
         }
         out.push_str("</tbody></table>");
     }

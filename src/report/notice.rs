@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::files::safe_file_name;
-use super::html::{STYLE, badge, esc, evidence_list, meta_line};
-use super::{ReportError, by_urgency, is_problem, percent, write_file};
+use super::html::{STYLE, esc, meta_line, problem_row};
+use super::{ReportError, by_urgency, is_problem, write_file};
 use crate::assess::engine::{Assessment, Verdict};
 
 /// One unit's part of the 通报.
@@ -142,17 +142,7 @@ fn section(month: &str, n: &UnitNotice<'_>) -> String {
             } else {
                 ""
             };
-            let _ = write!(
-                out,
-                "<tr><td>{}{new}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
-                esc(&v.question),
-                esc(&v.path.join(" › ")),
-                esc(&v.time_limit),
-                badge(v.status),
-                percent(v.score),
-                esc(&v.reason),
-                evidence_list(v)
-            );
+            out.push_str(&problem_row(v, new));
         }
         out.push_str("</tbody></table>");
     }
