@@ -167,6 +167,9 @@ pub struct ExportArgs {
     /// The package directory: new, empty, or an earlier package (its files are replaced).
     #[arg(long, default_value = "zwgk-evidence")]
     pub out: PathBuf,
+    /// Archive every fetch of the run, not only the cited ones (the whole crawl as WARC).
+    #[arg(long)]
+    pub all: bool,
     /// Print what was written as JSON.
     #[arg(long)]
     pub json: bool,
@@ -593,7 +596,13 @@ async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let store = open_existing(&args.store.db).await?;
     let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
-    let summary = crate::export::export_run(&store, &assessment, &args.out).await?;
+    let scope = if args.all {
+        crate::export::Scope::All
+    } else {
+        crate::export::Scope::Cited
+    };
+    let summary =
+        crate::export::export_scope(&store, &assessment, &args.out, scope, crate::export::MAX_WARC_BYTES).await?;
     store.close().await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -605,7 +614,7 @@ async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 
 pub fn render_export(s: &crate::export::ExportSummary) -> String {
     let mut out = format!(
-        "evidence package in {}: {} WARC records ({} cited captures, {} revisits with {} originals, {} robots.txt), {} files, {} bytes\n",
+        "evidence package in {}: {} WARC records ({} captures, {} revisits with {} originals, {} robots.txt), {} files, {} bytes\n",
         s.out_dir.display(),
         s.records,
         s.captures,

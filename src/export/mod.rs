@@ -80,6 +80,15 @@ pub struct ExportSummary {
     pub omitted: Vec<Omission>,
 }
 
+/// Which fetches of the run the package holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// What the verdicts cite (the evidence package).
+    Cited,
+    /// Every fetch of the run that got a response (an archive of the whole crawl).
+    All,
+}
+
 /// Writes the evidence package of `assessment` into `out`, rolling WARC files at 1 GiB.
 pub async fn export_run(store: &Store, assessment: &Assessment, out: &Path) -> Result<ExportSummary, ExportError> {
     export_run_with_limit(store, assessment, out, MAX_WARC_BYTES).await
@@ -92,9 +101,23 @@ pub async fn export_run_with_limit(
     out: &Path,
     max_warc_bytes: u64,
 ) -> Result<ExportSummary, ExportError> {
+    export_scope(store, assessment, out, Scope::Cited, max_warc_bytes).await
+}
+
+/// Writes the package of `scope` (cited evidence, or the whole run) into `out`.
+pub async fn export_scope(
+    store: &Store,
+    assessment: &Assessment,
+    out: &Path,
+    scope: Scope,
+    max_warc_bytes: u64,
+) -> Result<ExportSummary, ExportError> {
     let run_id = assessment.run_id;
     let (started_at, finished_at) = select::run_times(store, run_id).await?;
-    let selection = select::select(store, assessment).await?;
+    let selection = match scope {
+        Scope::Cited => select::select(store, assessment).await?,
+        Scope::All => select::select_all(store, run_id).await?,
+    };
     if selection.cited.is_empty() {
         return Err(ExportError::NoCitedFetch { run_id });
     }
@@ -151,6 +174,7 @@ pub async fn export_run_with_limit(
         revisits,
         originals,
         omitted: &omitted,
+        whole_run: scope == Scope::All,
     });
     write_file(out, README, &readme)?;
     let mut files: Vec<String> = warc_files.clone();

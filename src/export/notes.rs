@@ -24,6 +24,8 @@ pub struct Facts<'a> {
     pub revisits: usize,
     pub originals: usize,
     pub omitted: &'a [Omission],
+    /// The package holds every fetch of the run, not only the cited ones.
+    pub whole_run: bool,
 }
 
 /// The Chinese description of the package.
@@ -39,6 +41,22 @@ pub fn readme(facts: &Facts<'_>) -> String {
             .map(|o| format!("  - {}：{}\n", o.url, o.reason))
             .collect()
     };
+    let what = if facts.whole_run {
+        "收录的抓取"
+    } else {
+        "被引用的抓取"
+    };
+    let (scope, left_out) = if facts.whole_run {
+        (
+            "本证据包收录本次抓取的全部请求与响应（含评估结论引用的每一次抓取），以及本次抓取所依据的 robots.txt，",
+            "未取得服务器响应的抓取、抽取出的事实与正文文本、人工核查材料本身、站外网页",
+        )
+    } else {
+        (
+            "本证据包收录评估结论所引用的每一次抓取（请求与响应），以及本次抓取所依据的 robots.txt，",
+            "未被任何结论引用的页面、抽取出的事实与正文文本、人工核查材料本身、站外网页",
+        )
+    };
     format!(
         "政务公开评估证据包\n\
          ==================\n\n\
@@ -47,12 +65,12 @@ pub fn readme(facts: &Facts<'_>) -> String {
          评估基准日：{as_of}（评估年度 {period}）\n\
          指标体系：{catalog_title}（{catalog}）\n\
          生成工具：{generator}\n\n\
-         本证据包收录评估结论所引用的每一次抓取（请求与响应），以及本次抓取所依据的 robots.txt，\n\
+         {scope}\n\
          使每条结论都能追溯到当时服务器返回的字节。\n\n\
          文件\n\
          ----\n\
          {warcs}：WARC/1.1 格式的网页存档，每条记录单独 gzip 压缩。共 {records} 条记录：\n\
-         \x20 被引用的抓取 {captures} 次，robots.txt {robots} 份。被引用的抓取中有 {revisits} 次服务器答复 304 未修改，\n\
+         \x20 {what} {captures} 次，robots.txt {robots} 份。其中有 {revisits} 次服务器答复 304 未修改，\n\
          \x20 记为 revisit 记录；其正文来自更早的抓取，另收录这类原始响应 {originals} 份。\n\
          index.cdxj：CDXJ 索引，每条 response / revisit 记录一行（SURT 键、14 位时间、文件名、偏移量、长度）。\n\
          verdicts.json：评估结论全文（与 `zwgk assess --json` 输出一致），每项结论附证据网址、抓取时间与 SHA-256。\n\
@@ -72,7 +90,7 @@ pub fn readme(facts: &Facts<'_>) -> String {
          \x20 Transfer-Encoding、Content-Length 改名为 X-Archive-Orig-…，并给出解压后正文的真实长度（与 warcio 做法相同）。\n\
          - 重定向的中间响应只保存了状态码和 Location，存档中据此重建，其他响应头未保存。\n\
          - WARC-Date 精确到秒；毫秒级抓取时间见 verdicts.json。\n\
-         - 不包含：未被任何结论引用的页面、抽取出的事实与正文文本、人工核查材料本身、站外网页。\n\
+         - 不包含：{left_out}。\n\
          - 未能收录的证据：\n{omitted}",
         site = a.site,
         run = a.run_id,

@@ -84,6 +84,23 @@ pub async fn select(store: &Store, assessment: &Assessment) -> Result<Selection,
     })
 }
 
+/// Every fetch of the run with a response, by URL then fetch id, and the run's robots.txt
+/// (`zwgk export --all`: an archive of the whole crawl). Only ids are held, never bodies.
+pub async fn select_all(store: &Store, run_id: i64) -> Result<Selection, ExportError> {
+    let rows = sqlx::query(
+        "SELECT f.id FROM fetches f JOIN urls u ON u.id = f.url_id \
+         WHERE f.run_id = ?1 AND u.kind != 'robots' AND f.status IS NOT NULL ORDER BY f.url, f.id",
+    )
+    .bind(run_id)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(Selection {
+        robots: robots_fetches(store, run_id).await?,
+        cited: rows.iter().map(|r| r.get(0)).collect(),
+        omitted: Vec::new(),
+    })
+}
+
 /// The fetch a piece of evidence rests on: the run's fetch of the URL with the cited body,
 /// preferably at the cited time (the assessment cites the latest one).
 async fn cited_fetch(

@@ -171,6 +171,30 @@ fn audit_report_and_export_from_the_command_line() {
     let out = run(&export);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(evidence.join("manifest.json").is_file());
+    // `--all` archives the whole run: every fetched page and attachment, not only the cited.
+    let summary = |out: &std::process::Output| -> serde_json::Value {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let mut cited = export.clone();
+    cited.push("--json");
+    let cited = summary(&run(&cited));
+    let whole = dir.path().join("whole");
+    let mut all = vec![
+        "export",
+        "--db",
+        db,
+        "--all",
+        "--json",
+        "--out",
+        whole.to_str().unwrap(),
+    ];
+    all.extend(spec);
+    let all = summary(&run(&all));
+    let pages = all["captures"].as_u64().unwrap();
+    assert!(pages > 600 && pages > cited["captures"].as_u64().unwrap() * 2, "{all}");
+    let readme = std::fs::read_to_string(whole.join("说明.txt")).unwrap();
+    assert!(readme.contains("本次抓取的全部请求与响应"));
     let missing = dir.path().join("missing.db");
     for command in ["report", "export", "assess"] {
         let out = run(&[command, "--db", missing.to_str().unwrap()]);
