@@ -50,6 +50,16 @@ impl Context<'_> {
     fn year_start(&self) -> NaiveDate {
         NaiveDate::from_ymd_opt(self.year, 1, 1).unwrap_or(self.as_of)
     }
+
+    /// A key's columns as they stood on the as-of date: items published after it did not exist
+    /// yet (a December 通报 computed from a January crawl must not count January's items).
+    fn columns(&self, key: &str) -> Vec<ColumnView> {
+        let mut columns = self.site.column(key).into_owned();
+        for c in &mut columns {
+            c.items.retain(|i| i.date.is_none_or(|d| d <= self.as_of));
+        }
+        columns
+    }
 }
 
 fn text<'a>(rule: &'a toml::Value, name: &str) -> Option<&'a str> {
@@ -111,7 +121,7 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
     let kind = text(rule, "kind").unwrap_or("");
     let site = cx.site;
     let key = text(rule, "column").or_else(|| text(rule, "page"));
-    let columns_owned = key.map(|k| site.column(k)).unwrap_or_default();
+    let columns_owned = key.map(|k| cx.columns(k)).unwrap_or_default();
     let columns: &[ColumnView] = &columns_owned;
     let key_name = key.map(|k| cx.key_name(k)).unwrap_or_default();
     let needs_column = matches!(
@@ -189,7 +199,7 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
                 Some("working") => DayType::Working,
                 _ => DayType::Calendar,
             };
-            let documents = site.column(text(rule, "documents").unwrap_or("policy_docs"));
+            let documents = cx.columns(text(rule, "documents").unwrap_or("policy_docs"));
             timing::timeliness(
                 site,
                 cx.calendar,
@@ -260,7 +270,7 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
         }
         "validity_labelled" => content::validity_labelled(site, &key_name, columns),
         "cross_linked" => {
-            let other = site.column(text(rule, "other").unwrap_or("interpretation"));
+            let other = cx.columns(text(rule, "other").unwrap_or("interpretation"));
             if other.is_empty() {
                 return Outcome::new(
                     Status::Fail,
@@ -283,7 +293,7 @@ pub fn evaluate(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
         "annual_report_arithmetic" => annual_report_arithmetic(cx, &key_name, columns),
         "interaction_replied" => {
             let (months, _) = text(rule, "within").and_then(duration).unwrap_or((3, 0));
-            site_checks::interaction_replied(site, &site.column("interaction"), months, cx.as_of)
+            site_checks::interaction_replied(site, &cx.columns("interaction"), months, cx.as_of)
         }
         "no_blank_columns" => {
             site_checks::no_blank_columns(site, usize::try_from(integer(rule, "max").unwrap_or(0)).unwrap_or(0))
@@ -325,7 +335,7 @@ fn scope_pages<'a>(cx: &Context<'a>, key: Option<&str>) -> (Vec<&'a Page>, Strin
     match key {
         None | Some("home") => (cx.site.home_page().into_iter().collect(), "网站首页".to_string()),
         Some(k) => {
-            let columns = cx.site.column(k);
+            let columns = cx.columns(k);
             let pages = columns
                 .iter()
                 .flat_map(|c| c.pages.iter())
@@ -768,6 +778,24 @@ mod tests {
         let mut p = page(url, title, published);
         p.event_dates = vec![("处罚决定日期".to_string(), d(decided))];
         p
+    }
+
+    #[test]
+    fn items_published_after_the_as_of_date_do_not_count() {
+        // A December 通报 from a January crawl: the site as it stood on 2025-12-31.
+        let f = Fixture::new(
+            vec![
+                page("/1", "十一月动态", "2025-11-20"),
+                page("/2", "一月动态", "2026-01-07"),
+            ],
+            &[("news", vec![0, 1])],
+        );
+        let rule = r#"{ kind = "freshness", column = "news", within = "P14D" }"#;
+        let december = f.eval(rule, "2025-12-31", 2025);
+        assert_eq!(december.status, Status::Fail, "{}", december.reason);
+        assert!(december.reason.contains("十一月动态"), "{}", december.reason);
+        let january = f.eval(rule, "2026-01-15", 2025);
+        assert_eq!(january.status, Status::Pass, "{}", january.reason);
     }
 
     #[test]
