@@ -104,7 +104,7 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
     let assessment = data.assessment;
     let c = &assessment.summary.counts;
     println!(
-        "  {} leaves in {:.2} s: 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}",
+        "  {} leaves assessed and reported in {:.2} s: 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}",
         c.total,
         started.elapsed().as_secs_f64(),
         c.pass,

@@ -413,22 +413,117 @@ fn columns(out: &mut String, data: &ReportData) {
 }
 
 fn gap_table(out: &mut String, list: &[Gap]) {
-    const SHOWN: usize = 200;
-    out.push_str("<table><thead><tr><th>网址</th><th>情况</th></tr></thead><tbody>");
-    for gap in list.iter().take(SHOWN) {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            link(&gap.url, &gap.url),
-            esc(&gap.detail)
-        );
-    }
-    out.push_str("</tbody></table>");
+    // The first rows are shown; the rest stay in the file, folded, so no gap is left out.
+    const SHOWN: usize = 50;
+    let rows = |gaps: &[Gap]| -> String {
+        let mut rows = String::from("<table><thead><tr><th>网址</th><th>情况</th></tr></thead><tbody>");
+        for gap in gaps {
+            let _ = write!(
+                rows,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                link(&gap.url, &gap.url),
+                esc(&gap.detail)
+            );
+        }
+        rows.push_str("</tbody></table>");
+        rows
+    };
+    out.push_str(&rows(&list[..list.len().min(SHOWN)]));
     if list.len() > SHOWN {
         let _ = write!(
             out,
-            "<p class=\"muted\">另有{}项未列出，完整清单见 report.json 所在目录的抓取记录（zwgk crawl 摘要）。</p>",
-            list.len() - SHOWN
+            "<details><summary>展开其余{}项</summary>{}</details>",
+            list.len() - SHOWN,
+            rows(&list[SHOWN..])
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::engine::{Evidence, summarize};
+    use crate::report::Gaps;
+
+    fn data(gaps: Gaps) -> ReportData {
+        let verdict = Verdict {
+            id: "a.1".to_string(),
+            path: vec!["政务公开保障机制".to_string(), "<b>二级</b>".to_string()],
+            question: "是否\"公开\"<script>x()</script>".to_string(),
+            units: vec!["区政府办公室".to_string()],
+            time_limit: "即时".to_string(),
+            status: Status::Fail,
+            score: Some(0.0),
+            reason: "标题<img src=x onerror=alert(1)>".to_string(),
+            evidence: vec![
+                Evidence {
+                    url: "javascript:alert(1)".to_string(),
+                    fetched_at: None,
+                    sha256: None,
+                    excerpt: "坏链接".to_string(),
+                },
+                Evidence {
+                    url: "http://a.gov.cn/x?a=1&b=\"2\"".to_string(),
+                    fetched_at: Some("2026-01-10T00:00:00Z".to_string()),
+                    sha256: Some("ab".repeat(32)),
+                    excerpt: "摘录".to_string(),
+                },
+            ],
+            source: "auto".to_string(),
+            failures: 1,
+        };
+        let indicators = vec![verdict];
+        ReportData {
+            assessment: Assessment {
+                site: "http://a.gov.cn".to_string(),
+                run_id: 1,
+                as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+                period: 2025,
+                catalog: "test".to_string(),
+                catalog_title: "测试".to_string(),
+                generator: "zwgk test".to_string(),
+                summary: summarize(&indicators),
+                indicators,
+            },
+            previous: None,
+            gaps,
+            columns: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn scraped_text_is_escaped_and_only_http_links_are_made() {
+        let html = render(&data(Gaps::default()));
+        assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>二级"));
+        assert!(
+            html.contains("&lt;script&gt;x()&lt;/script&gt;") && html.contains("&lt;img src=x onerror=alert(1)&gt;")
+        );
+        assert!(
+            !html.contains("href=\"javascript"),
+            "a javascript: URL never becomes a link"
+        );
+        assert!(html.contains("href=\"http://a.gov.cn/x?a=1&amp;b=&quot;2&quot;\""));
+        assert!(html.contains("没有") || html.contains("区政府办公室（1项）"));
+    }
+
+    #[test]
+    fn every_gap_is_in_the_file_even_past_the_shown_rows() {
+        let gaps = Gaps {
+            failed: (0..120)
+                .map(|i| Gap {
+                    url: format!("http://a.gov.cn/p{i}.html"),
+                    detail: "HTTP 404".to_string(),
+                })
+                .collect(),
+            ..Gaps::default()
+        };
+        let html = render(&data(gaps));
+        assert!(html.contains("抓取失败（120项）") && html.contains("展开其余70项"));
+        for i in 0..120 {
+            assert!(
+                html.contains(&format!("http://a.gov.cn/p{i}.html\"")),
+                "gap {i} missing"
+            );
+        }
     }
 }
