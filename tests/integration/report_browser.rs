@@ -114,4 +114,41 @@ async fn report_html_loads_cleanly_in_chromium_and_nothing_hostile_runs() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
     // A blank page compresses to a few KB; the laid-out report (cards, chart, tables) does not.
     assert!(png.len() > 40_000, "the screenshot looks blank ({} bytes)", png.len());
+
+    // Printable: Chromium's print follows the report's `@page { size: A4 }`.
+    let pdf = out.path().join("report.pdf");
+    headless(
+        &page,
+        &[&format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer"],
+    );
+    let doc = lopdf::Document::load(&pdf).expect("a readable PDF");
+    let pages = doc.get_pages();
+    assert!(
+        pages.len() >= 5,
+        "161 leaves print on several pages, got {}",
+        pages.len()
+    );
+    for (&number, &id) in &pages {
+        let (width, height) = media_box(&doc, id);
+        // A4 is 595.28 × 841.89 pt.
+        assert!(
+            (width - 595.3).abs() < 2.0 && (height - 841.9).abs() < 2.0,
+            "page {number} is {width} × {height} pt"
+        );
+    }
+}
+
+/// A page's MediaBox size in points (on the page or inherited from its parents).
+fn media_box(doc: &lopdf::Document, mut id: lopdf::ObjectId) -> (f32, f32) {
+    loop {
+        let dict = doc.get_dictionary(id).expect("a page dictionary");
+        if let Ok(lopdf::Object::Array(b)) = dict.get(b"MediaBox") {
+            let n: Vec<f32> = b.iter().map(|o| o.as_float().expect("a number")).collect();
+            return (n[2] - n[0], n[3] - n[1]);
+        }
+        id = dict
+            .get(b"Parent")
+            .and_then(lopdf::Object::as_reference)
+            .expect("a MediaBox on the page or a parent");
+    }
 }
