@@ -96,7 +96,8 @@ pub struct AssessSpec {
     /// Profiles given here apply whatever the host.
     #[arg(long = "profile", value_name = "FILE")]
     pub profiles: Vec<PathBuf>,
-    /// The date the site is judged at (default: today, China time).
+    /// The date the site is judged at (default: today, China time; for `export`, the day the
+    /// run was crawled, so a re-export gives the same bytes).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub as_of: Option<String>,
     /// The assessment year Y (default: the last complete year before --as-of). The table's
@@ -505,11 +506,19 @@ async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
 
 /// Opens a store that must already exist: reading commands never create an empty one.
 async fn open_existing(db: &str) -> anyhow::Result<Store> {
-    let is_url = db.contains("://");
-    anyhow::ensure!(
-        is_url || std::path::Path::new(db).is_file(),
-        "there is no store at `{db}`; crawl a site first (`zwgk crawl <URL> --db {db}`) or pass --db"
-    );
+    // A SQLite store is a file (a path, `sqlite:PATH` or `sqlite://PATH?…`); a server URL
+    // (PostgreSQL) is checked by connecting.
+    let file = match db.strip_prefix("sqlite://").or_else(|| db.strip_prefix("sqlite:")) {
+        Some(rest) => Some(rest.split('?').next().unwrap_or(rest)),
+        None if db.contains("://") => None,
+        None => Some(db),
+    };
+    if let Some(path) = file {
+        anyhow::ensure!(
+            path == ":memory:" || std::path::Path::new(path).is_file(),
+            "there is no store at `{db}`; crawl a site first (`zwgk crawl <URL> --db {db}`) or pass --db"
+        );
+    }
     Ok(Store::open(db).await?)
 }
 
@@ -543,14 +552,14 @@ async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let run_id = resolve_run(&store, args.run, &args.store.db).await?;
     let options = inputs.options();
     if args.by == Some(ReportBy::Unit) {
-        let month = args.month.clone().unwrap_or_else(|| previous_month(inputs.as_of));
-        anyhow::ensure!(
-            crate::stage::report::month_end(&month).is_some(),
-            "`--month {month}` is not a month; write it as YYYY-MM, e.g. 2025-12"
-        );
+        let given = args.month.clone().unwrap_or_else(|| previous_month(inputs.as_of));
+        let (first, _) = crate::stage::report::month_range(&given)
+            .with_context(|| format!("`--month {given}` is not a month; write it as YYYY-MM, e.g. 2025-12"))?;
+        // The folder name comes from the parsed month, never from the raw argument.
+        let month = first.format("%Y-%m").to_string();
         let dir = args.output.out.join(format!("通报-{month}"));
         let (assessment, files) =
-            crate::stage::report::write_unit_notices(&store, run_id, &options, &month, &dir).await?;
+            crate::stage::report::write_unit_notices(&store, run_id, &options, args.spec.period, &month, &dir).await?;
         store.close().await;
         println!(
             "{month} 通报 as of {}: {} units, {} files in {}",
@@ -592,9 +601,23 @@ fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
 }
 
 async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let inputs = args.spec.inputs()?;
     let store = open_existing(&args.store.db).await?;
     let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    // Without --as-of the run is judged as of the day it was crawled, not today: exporting the
+    // same run again next month must give the same bytes.
+    let mut spec_as_of = args.spec.as_of.clone();
+    if spec_as_of.is_none()
+        && let Some(day) = crate::stage::report::run_day(&store, run_id).await?
+    {
+        spec_as_of = Some(day.to_string());
+    }
+    let inputs = assess_inputs(
+        &args.spec.catalog,
+        spec_as_of.as_deref(),
+        args.spec.period,
+        args.spec.manual.as_deref(),
+        &args.spec.profiles,
+    )?;
     let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
     let scope = if args.all {
         crate::export::Scope::All

@@ -141,7 +141,7 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
     );
     let notice_dir = report_dir.join("通报-2025-12");
     let (_, notices) =
-        crate::stage::report::write_unit_notices(&store, second.run_id, &options, "2025-12", &notice_dir).await?;
+        crate::stage::report::write_unit_notices(&store, second.run_id, &options, None, "2025-12", &notice_dir).await?;
     println!(
         "  {} ({} files, one per 责任单位 plus 通报汇总.html)",
         notice_dir.display(),

@@ -159,6 +159,8 @@ pub async fn export_scope(
         path: out.to_path_buf(),
         source,
     })?;
+    // Each later file opens with a warcinfo record of its own.
+    let records = records + parts.saturating_sub(1);
     let warc_files: Vec<String> = (0..parts).map(|p| warc::file_name(p, parts)).collect();
     write_index(out, index, parts)?;
     write_file(out, VERDICTS, &(pretty(assessment) + "\n"))?;

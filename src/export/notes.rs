@@ -61,7 +61,7 @@ pub fn readme(facts: &Facts<'_>) -> String {
         "政务公开评估证据包\n\
          ==================\n\n\
          站点：{site}\n\
-         抓取批次：第 {run} 次抓取（{started} 至 {finished}）\n\
+         抓取批次：{run}（北京时间 {started} 至 {finished}）\n\
          评估基准日：{as_of}（评估年度 {period}）\n\
          指标体系：{catalog_title}（{catalog}）\n\
          生成工具：{generator}\n\n\
@@ -73,7 +73,7 @@ pub fn readme(facts: &Facts<'_>) -> String {
          \x20 {what} {captures} 次，robots.txt {robots} 份。其中有 {revisits} 次服务器答复 304 未修改，\n\
          \x20 记为 revisit 记录；其正文来自更早的抓取，另收录这类原始响应 {originals} 份。\n\
          index.cdxj：CDXJ 索引，每条 response / revisit 记录一行（SURT 键、14 位时间、文件名、偏移量、长度）。\n\
-         verdicts.json：评估结论全文（与 `zwgk assess --json` 输出一致），每项结论附证据网址、抓取时间与 SHA-256。\n\
+         verdicts.json：评估结论全文（与 `zwgk assess --format json` 的输出一致），每项结论附证据网址、抓取时间与 SHA-256。\n\
          说明.txt：本文件。\n\
          manifest.json：以上各文件的大小与 SHA-256。\n\n\
          如何核验\n\
@@ -94,8 +94,10 @@ pub fn readme(facts: &Facts<'_>) -> String {
          - 未能收录的证据：\n{omitted}",
         site = a.site,
         run = a.run_id,
-        started = facts.started_at,
-        finished = facts.finished_at.unwrap_or("未结束"),
+        started = crate::report::beijing(facts.started_at),
+        finished = facts
+            .finished_at
+            .map_or_else(|| "未结束".to_string(), crate::report::beijing),
         as_of = a.as_of,
         period = a.period,
         catalog_title = a.catalog_title,

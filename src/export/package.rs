@@ -29,6 +29,9 @@ struct Written {
 /// One HTTP exchange to write as a request and a response record.
 struct Exchange<'a> {
     fetch_id: i64,
+    /// The exchange's place in the fetch's redirect chain (the final one is last): part of the
+    /// record ids, so a hop back to the same URL in the same second gets its own.
+    hop: usize,
     uri: &'a str,
     date: &'a str,
     request_headers: &'a [(String, String)],
@@ -95,6 +98,15 @@ impl<'s> Package<'s> {
             self.add_revisit(&capture, &original)?;
             return Ok(true);
         }
+        if capture.status == Some(304) {
+            // A 304 whose original response is not in the store cannot be archived honestly:
+            // a "304 Not Modified" with a body is not HTTP.
+            self.omitted.push(Omission {
+                url: capture.url.clone(),
+                reason: "服务器答复304未修改，但存储中没有此前的完整响应".to_string(),
+            });
+            return Ok(false);
+        }
         self.add_capture(&capture).await?;
         Ok(true)
     }
@@ -112,6 +124,7 @@ impl<'s> Package<'s> {
                 .collect();
             self.add_exchange(&Exchange {
                 fetch_id: capture.id,
+                hop: i,
                 uri: &hop.url,
                 date: &date,
                 request_headers: if i == 0 {
@@ -140,6 +153,7 @@ impl<'s> Package<'s> {
             .unwrap_or_else(|| "unk".to_string());
         let written = self.add_exchange(&Exchange {
             fetch_id: capture.id,
+            hop: capture.redirects.len(),
             uri: &capture.final_url,
             date: &date,
             request_headers: if capture.redirects.is_empty() {
@@ -158,7 +172,7 @@ impl<'s> Package<'s> {
 
     fn add_exchange(&mut self, exchange: &Exchange<'_>) -> Result<Written, ExportError> {
         let payload_digest = digest(&Sha256::digest(exchange.body));
-        let fetch = exchange.fetch_id.to_string();
+        let fetch = format!("{}/{}", exchange.fetch_id, exchange.hop);
         let request_id = record_id(&["request", exchange.uri, exchange.date, &fetch]);
         let response_id = record_id(&["response", exchange.uri, exchange.date, &payload_digest, &fetch]);
         let url = url::Url::parse(exchange.uri).map_err(|e| ExportError::BadFetch {

@@ -132,7 +132,7 @@ async fn cited_fetch(
 async fn robots_fetches(store: &Store, run_id: i64) -> Result<Vec<i64>, ExportError> {
     let rows = sqlx::query(
         "SELECT MAX(f.id), f.url FROM fetches f JOIN urls u ON u.id = f.url_id \
-         WHERE u.kind = 'robots' AND f.run_id <= ?1 \
+         WHERE u.kind = 'robots' AND f.run_id <= ?1 AND f.status IS NOT NULL \
            AND u.site_id = (SELECT site_id FROM runs WHERE id = ?1) \
          GROUP BY u.origin ORDER BY f.url",
     )

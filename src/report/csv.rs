@@ -41,13 +41,14 @@ pub fn row(v: &Verdict, a: &Assessment) -> [String; 13] {
     ]
 }
 
-/// When the leaf was checked: the newest fetch among its evidence, else the as-of date.
+/// When the leaf was checked, in Beijing time: the newest fetch among its evidence, else the
+/// as-of date.
 pub fn checked_at(v: &Verdict, a: &Assessment) -> String {
     v.evidence
         .iter()
         .filter_map(|e| e.fetched_at.clone())
         .max()
-        .unwrap_or_else(|| a.as_of.to_string())
+        .map_or_else(|| a.as_of.to_string(), |t| super::beijing(&t))
 }
 
 pub fn render(a: &Assessment) -> Vec<u8> {

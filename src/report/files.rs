@@ -28,7 +28,9 @@ pub fn safe_file_name(name: &str) -> String {
             && (stem.starts_with("COM") || stem.starts_with("LPT"))
             && stem.as_bytes()[3].is_ascii_digit());
     if reserved {
-        out.push('_');
+        // On the stem, before any extension: `COM1.txt_` would still be the device COM1.
+        let stem_len = out.find('.').unwrap_or(out.len());
+        out.insert(stem_len, '_');
     }
     if out.is_empty() { "未命名".to_string() } else { out }
 }
@@ -44,7 +46,7 @@ mod tests {
         assert_eq!(safe_file_name(".."), "未命名");
         assert_eq!(safe_file_name("a\\b:c*d?e\"f<g>h|i\u{0}j"), "a_b_c_d_e_f_g_h_i_j");
         assert_eq!(safe_file_name("CON"), "CON_");
-        assert_eq!(safe_file_name("com1.txt"), "com1.txt_");
+        assert_eq!(safe_file_name("com1.txt"), "com1_.txt");
         assert_eq!(safe_file_name("   "), "未命名");
         assert_eq!(safe_file_name(&"局".repeat(200)).chars().count(), 80);
         for hostile in ["/", "\\", "..\\..", "a/../../b", ".hidden"] {

@@ -101,7 +101,7 @@ pub(crate) fn evidence_list(v: &Verdict) -> String {
             let _ = write!(line, " — {}", esc(&e.excerpt));
         }
         if let Some(t) = &e.fetched_at {
-            let _ = write!(line, " <span class=\"muted\">抓取于{}", esc(t));
+            let _ = write!(line, " <span class=\"muted\">抓取于北京时间{}", esc(&super::beijing(t)));
             if let Some(h) = &e.sha256 {
                 let _ = write!(line, "，SHA-256 <code>{}</code>", esc(h));
             }
@@ -127,13 +127,15 @@ pub fn render(data: &ReportData) -> String {
         esc(&title)
     );
     let _ = write!(out, "<h1>政务公开测评报告</h1>{}", meta_line(a));
-    overview(&mut out, a);
-    problems_by_unit(&mut out, a);
+    let mut numbers = ["一", "二", "三", "四", "五"].into_iter();
+    let mut next = move || numbers.next().unwrap_or("");
+    overview(&mut out, a, next());
+    problems_by_unit(&mut out, a, next());
     if let Some(before) = &data.previous {
-        changes_since(&mut out, a, before);
+        changes_since(&mut out, a, before, next());
     }
-    tree(&mut out, a);
-    gaps(&mut out, data);
+    tree(&mut out, a, next());
+    gaps(&mut out, data, next());
     columns(&mut out, data);
     let _ = writeln!(
         out,
@@ -147,7 +149,7 @@ pub fn render(data: &ReportData) -> String {
 
 pub(crate) fn meta_line(a: &Assessment) -> String {
     format!(
-        "<p class=\"meta\"><span>网站：{}</span><span>检查批次：第{}次抓取</span><span>测评截至：{}</span><span>测评年度：{}年</span></p>",
+        "<p class=\"meta\"><span>网站：{}</span><span>抓取批次：{}</span><span>测评截至：{}</span><span>测评年度：{}年</span></p>",
         link(&a.site, &a.site),
         a.run_id,
         a.as_of,
@@ -155,9 +157,9 @@ pub(crate) fn meta_line(a: &Assessment) -> String {
     )
 }
 
-fn overview(out: &mut String, a: &Assessment) {
+fn overview(out: &mut String, a: &Assessment, n: &str) {
     let c = &a.summary.counts;
-    let _ = write!(out, "<h2>一、总体情况</h2><div class=\"cards\">");
+    let _ = write!(out, "<h2>{n}、总体情况</h2><div class=\"cards\">");
     for (class, label, n) in [
         ("", "指标总数", c.total),
         ("pass", "达标", c.pass),
@@ -267,8 +269,8 @@ pub(crate) fn chart(groups: &[(&str, &Counts)]) -> String {
     svg
 }
 
-fn problems_by_unit(out: &mut String, a: &Assessment) {
-    out.push_str("<h2>二、问题清单（按责任单位，紧急者在前）</h2>");
+fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
+    let _ = write!(out, "<h2>{n}、问题清单（按责任单位，紧急者在前）</h2>");
     let mut any = false;
     for group in &a.summary.by_unit {
         let mut problems: Vec<&Verdict> = a
@@ -297,11 +299,11 @@ fn problems_by_unit(out: &mut String, a: &Assessment) {
     }
 }
 
-fn changes_since(out: &mut String, a: &Assessment, before: &Assessment) {
+fn changes_since(out: &mut String, a: &Assessment, before: &Assessment, n: &str) {
     let list = changes(a, before);
     let _ = write!(
         out,
-        "<h2>三、与上次检查相比</h2><p class=\"meta\">上次：第{}次抓取，测评截至{}。</p>",
+        "<h2>{n}、与上次检查相比</h2><p class=\"meta\">上次：抓取批次{}，按其抓取日{}测评。</p>",
         before.run_id, before.as_of
     );
     if list.is_empty() {
@@ -326,8 +328,8 @@ fn changes_since(out: &mut String, a: &Assessment, before: &Assessment) {
     out.push_str("</tbody></table>");
 }
 
-fn tree(out: &mut String, a: &Assessment) {
-    out.push_str("<h2>四、全部指标测评结果</h2>");
+fn tree(out: &mut String, a: &Assessment, n: &str) {
+    let _ = write!(out, "<h2>{n}、全部指标测评结果</h2>");
     let mut current: Option<&str> = None;
     for v in &a.indicators {
         let top = v.path.first().map_or("", String::as_str);
@@ -364,11 +366,11 @@ fn tree(out: &mut String, a: &Assessment) {
     }
 }
 
-fn gaps(out: &mut String, data: &ReportData) {
+fn gaps(out: &mut String, data: &ReportData, n: &str) {
     let g = &data.gaps;
     let _ = write!(
         out,
-        "<h2>五、未能检查的内容</h2><p>以下页面未能取得或内容不可读，相关指标的结论可能不完整（共{}项）。</p>",
+        "<h2>{n}、未能检查的内容</h2><p>以下页面未能取得或内容不可读，相关指标的结论可能不完整（共{}项）。</p>",
         g.total()
     );
     for (title, list) in [
@@ -402,7 +404,7 @@ fn columns(out: &mut String, data: &ReportData) {
             .collect();
         let _ = write!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td><ul class=\"evidence\">{}</ul></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td><ul class=\"evidence\">{}</ul></td></tr>",
             esc(&c.key),
             link(&c.url, &c.name),
             c.items,

@@ -143,14 +143,18 @@ pub fn is_problem(v: &Verdict) -> bool {
     matches!(v.status, Status::Fail | Status::Partial)
 }
 
-/// How soon a leaf's time limit bites: immediate and day limits first, annual ones last.
+/// How soon a leaf's time limit bites: immediate and day limits first, annual ones last
+/// (`3月31日前` names a month but is an annual deadline).
 fn urgency(time_limit: &str) -> u8 {
     if ["即时", "日内", "第二天", "工作日"]
         .iter()
         .any(|w| time_limit.contains(w))
     {
         0
-    } else if ["两周", "月"].iter().any(|w| time_limit.contains(w)) {
+    } else if ["两周", "每月", "一月一次", "月度", "按月"]
+        .iter()
+        .any(|w| time_limit.contains(w))
+    {
         1
     } else if time_limit.contains('季') {
         2
@@ -191,6 +195,24 @@ pub fn changes<'a>(now: &'a Assessment, before: &'a Assessment) -> Vec<Change<'a
         .collect()
 }
 
+/// A stored UTC time (RFC 3339) as Beijing time for readers: `2026-01-10 08:00:00`.
+pub fn beijing(stored: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .map(|t| {
+            (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| stored.to_string())
+}
+
+/// The Beijing-time day of a stored UTC time.
+pub fn beijing_day(stored: &str) -> Option<chrono::NaiveDate> {
+    chrono::DateTime::parse_from_rfc3339(stored)
+        .ok()
+        .map(|t| (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(8)).date_naive())
+}
+
 /// A score as a percentage for people.
 pub fn percent(score: Option<f64>) -> String {
     score.map_or_else(|| "—".to_string(), |s| format!("{:.1}%", s * 100.0))
@@ -203,7 +225,7 @@ pub fn evidence_lines(v: &Verdict) -> Vec<String> {
         .map(|e| {
             let mut line = e.url.clone();
             if let Some(t) = &e.fetched_at {
-                line.push_str(&format!(" （抓取于{t}"));
+                line.push_str(&format!(" （抓取于北京时间{}", beijing(t)));
                 if let Some(h) = &e.sha256 {
                     line.push_str(&format!("，SHA-256 {h}"));
                 }
@@ -244,6 +266,24 @@ mod tests {
         by_urgency(&mut list);
         let ids: Vec<&str> = list.iter().map(|v| v.id.as_str()).collect();
         assert_eq!(ids, ["c", "b", "a", "d"]);
+    }
+
+    #[test]
+    fn annual_deadlines_are_not_monthly() {
+        assert_eq!(urgency("3月31日前"), 3);
+        assert_eq!(urgency("一月一次"), 1);
+        assert_eq!(urgency("信息形成5日内"), 0);
+        assert_eq!(urgency("一季度一次"), 2);
+    }
+
+    #[test]
+    fn times_are_shown_in_beijing_time() {
+        assert_eq!(beijing("2026-01-10T17:30:00.123Z"), "2026-01-11 01:30:00");
+        assert_eq!(
+            beijing_day("2026-01-10T17:30:00Z"),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 11)
+        );
+        assert_eq!(beijing("not a time"), "not a time");
     }
 
     #[test]

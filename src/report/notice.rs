@@ -41,11 +41,12 @@ pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> 
                     .collect(),
                 None => BTreeSet::new(),
             };
+            // Fixed means met now: a leaf that became 不适用 or manual was not put right.
             let fixed = now
                 .indicators
                 .iter()
                 .filter(mine)
-                .filter(|v| !is_problem(v) && v.status != crate::assess::rules::Status::Manual && was_problem(&v.id))
+                .filter(|v| v.status == crate::assess::rules::Status::Pass && was_problem(&v.id))
                 .collect();
             UnitNotice {
                 unit: group.name.clone(),
@@ -69,8 +70,17 @@ pub fn write_notices(
     let summary = dir.join("通报汇总.html");
     write_file(&summary, render_summary(month, now, before, &notices).as_bytes())?;
     written.push(summary);
+    // Two units may sanitise to one name, or to the summary's: each gets a file of its own.
+    let mut used = std::collections::HashSet::from(["通报汇总".to_string()]);
     for notice in &notices {
-        let path = dir.join(format!("{}.html", safe_file_name(&notice.unit)));
+        let base = safe_file_name(&notice.unit);
+        let mut name = base.clone();
+        let mut n = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}（{n}）");
+            n += 1;
+        }
+        let path = dir.join(format!("{name}.html"));
         let body = page(
             &format!("{}　{month}政务公开工作通报", notice.unit),
             now,
@@ -153,4 +163,81 @@ fn section(month: &str, n: &UnitNotice<'_>) -> String {
         out.push_str("</p>");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::engine::summarize;
+    use crate::assess::rules::Status;
+
+    fn verdict(id: &str, unit: &str, status: Status) -> Verdict {
+        Verdict {
+            id: id.to_string(),
+            path: vec!["一级".to_string()],
+            question: format!("问题{id}"),
+            units: vec![unit.to_string()],
+            time_limit: "即时".to_string(),
+            status,
+            score: None,
+            reason: String::new(),
+            evidence: Vec::new(),
+            source: "auto".to_string(),
+            failures: 0,
+        }
+    }
+
+    fn assessment(indicators: Vec<Verdict>) -> Assessment {
+        Assessment {
+            site: "http://a.gov.cn".to_string(),
+            run_id: 1,
+            as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            period: 2025,
+            catalog: "t".to_string(),
+            catalog_title: "测试".to_string(),
+            generator: "zwgk test".to_string(),
+            summary: summarize(&indicators),
+            indicators,
+        }
+    }
+
+    #[test]
+    fn new_and_fixed_problems_are_told_apart() {
+        let before = assessment(vec![
+            verdict("a", "区财政局", Status::Fail),
+            verdict("b", "区财政局", Status::Fail),
+            verdict("c", "区财政局", Status::Pass),
+        ]);
+        let now = assessment(vec![
+            verdict("a", "区财政局", Status::Pass),
+            // Not yet due under another reading is not a fix.
+            verdict("b", "区财政局", Status::NotApplicable),
+            verdict("c", "区财政局", Status::Fail),
+        ]);
+        let notices = unit_notices(&now, Some(&before));
+        let n = &notices[0];
+        assert_eq!(n.problems.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert!(n.new.contains("c"));
+        assert_eq!(n.fixed.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn units_with_clashing_file_names_each_get_a_file() {
+        let now = assessment(vec![
+            verdict("a", "区A/B局", Status::Fail),
+            verdict("b", "区A_B局", Status::Fail),
+            verdict("c", "通报汇总", Status::Fail),
+            verdict("d", "../../outside", Status::Fail),
+        ]);
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_notices(dir.path(), "2025年12月", &now, None).unwrap();
+        assert_eq!(files.len(), 5);
+        let names: std::collections::BTreeSet<_> = files.iter().collect();
+        assert_eq!(names.len(), 5, "no file was written twice");
+        for f in &files {
+            assert_eq!(f.parent(), Some(dir.path()), "{} escaped the folder", f.display());
+        }
+        let summary = std::fs::read_to_string(dir.path().join("通报汇总.html")).unwrap();
+        assert!(summary.contains("2025年12月政务公开工作通报") && summary.contains("区A/B局"));
+    }
 }

@@ -5,12 +5,15 @@
 
 use std::path::Path;
 
-use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
 
 use super::csv::{HEADERS, row};
 use super::{ReportError, percent};
 use crate::assess::engine::{Assessment, Verdict, status_zh};
 use crate::assess::rules::Status;
+use chrono::Datelike as _;
 
 /// Column widths in characters, matching [`HEADERS`].
 const WIDTHS: [f64; 13] = [
@@ -75,8 +78,23 @@ pub fn write(path: &Path, a: &Assessment) -> Result<(), ReportError> {
 fn build(a: &Assessment) -> Result<Workbook, XlsxError> {
     let formats = Formats::new();
     let mut book = Workbook::new();
+    // Dated by the assessment, not the clock: the same assessment gives the same workbook.
+    let day = |n: u32| u8::try_from(n).unwrap_or(1);
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(a.as_of.year()).unwrap_or(2000),
+        day(a.as_of.month()),
+        day(a.as_of.day()),
+    )?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} 政务公开测评结果", a.site))
+            .set_creation_datetime(&created),
+    );
     let all: Vec<&Verdict> = a.indicators.iter().collect();
-    leaf_sheet(book.add_worksheet(), "全部指标", &all, a, &formats)?;
+    // The all-leaves sheet repeats the levels on every row instead of merging them, so it can
+    // be sorted (Excel refuses to sort merged cells); the per-一级指标 sheets keep the table's
+    // merged layout.
+    leaf_sheet(book.add_worksheet(), "全部指标", &all, a, &formats, false)?;
     let mut used = vec!["全部指标".to_string()];
     for group in &a.summary.by_level1 {
         let members: Vec<&Verdict> = a
@@ -85,7 +103,7 @@ fn build(a: &Assessment) -> Result<Workbook, XlsxError> {
             .filter(|v| v.path.first() == Some(&group.name))
             .collect();
         let name = sheet_name(&group.name, &used);
-        leaf_sheet(book.add_worksheet(), &name, &members, a, &formats)?;
+        leaf_sheet(book.add_worksheet(), &name, &members, a, &formats, true)?;
         used.push(name);
     }
     unit_sheet(book.add_worksheet(), a, &formats)?;
@@ -98,6 +116,7 @@ fn leaf_sheet(
     leaves: &[&Verdict],
     a: &Assessment,
     formats: &Formats,
+    merged: bool,
 ) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
     for (col, (header, width)) in HEADERS.iter().zip(WIDTHS).enumerate() {
@@ -119,7 +138,9 @@ fn leaf_sheet(
             sheet.write_string_with_format(r, col as u16, fit(cell), format)?;
         }
     }
-    merge_levels(sheet, &rows, formats)?;
+    if merged {
+        merge_levels(sheet, &rows, formats)?;
+    }
     let last = rows.len() as u32;
     sheet.set_freeze_panes(1, 0)?;
     if last > 0 {

@@ -17,6 +17,10 @@ pub enum ReportStageError {
     Assess(#[from] AssessError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error("`{0}` is not a month; write it as YYYY-MM, e.g. 2025-12")]
+    Month(String),
+    #[error("the 通报 for {month} cannot be written as of {as_of}: that month has not begun")]
+    FutureMonth { month: String, as_of: NaiveDate },
 }
 
 /// Assesses the run and its predecessor (when that one was extracted too) and gathers gaps.
@@ -24,10 +28,21 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
     let view = site_view(store, run_id, options.profiles).await?;
     let assessment = assess_view(&view, run_id, options)?;
     let gaps = gaps(&view);
-    let columns = column_summaries(&view);
+    let columns = column_summaries(&view, options.as_of);
     drop(view);
     let previous = match store.previous_run(run_id).await? {
-        Some(prev) => match assess_run(store, prev, options).await {
+        // The previous run is judged as of the day it was crawled (same assessment year), so
+        // the comparison shows what changed on the site, not what a later date makes overdue.
+        Some(prev) => match assess_run(
+            store,
+            prev,
+            &AssessOptions {
+                as_of: run_day(store, prev).await?.unwrap_or(options.as_of).min(options.as_of),
+                ..*options
+            },
+        )
+        .await
+        {
             Ok(a) => Some(a),
             // A run that was never extracted (or has no pages) has nothing to compare with.
             Err(AssessError::NotExtracted { .. }) => None,
@@ -43,18 +58,36 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
     })
 }
 
-/// Every resolved column key with its site columns and their five newest items.
-pub fn column_summaries(view: &SiteView) -> Vec<ColumnSummary> {
+/// The China-time day a run was crawled.
+pub async fn run_day(store: &Store, run_id: i64) -> Result<Option<NaiveDate>, AssessError> {
+    Ok(store
+        .run_time(run_id)
+        .await?
+        .and_then(|t| crate::report::beijing_day(&t)))
+}
+
+/// Every resolved column key (with its Chinese name) and its site columns' five newest items
+/// as of the date.
+pub fn column_summaries(view: &SiteView, as_of: NaiveDate) -> Vec<ColumnSummary> {
+    let defs = crate::assess::columns::ColumnDefs::bundled();
     let mut out = Vec::new();
     for (key, columns) in &view.columns {
+        let label = match key.as_str() {
+            "home" => "网站首页".to_string(),
+            k => defs
+                .keys
+                .get(k)
+                .and_then(|d| d.names.first().cloned())
+                .unwrap_or_else(|| k.to_string()),
+        };
         for c in columns {
-            let mut items: Vec<_> = c.items.iter().collect();
+            let mut items: Vec<_> = c.items.iter().filter(|i| i.date.is_none_or(|d| d <= as_of)).collect();
             items.sort_by_key(|i| std::cmp::Reverse(i.date));
             out.push(ColumnSummary {
-                key: key.clone(),
+                key: label.clone(),
                 name: c.name.clone(),
                 url: c.url.clone(),
-                items: c.items.len(),
+                items: items.len(),
                 newest: items
                     .iter()
                     .take(5)
@@ -82,7 +115,7 @@ pub fn gaps(view: &SiteView) -> Gaps {
                 .blocked
                 .push(gap(o.error.clone().unwrap_or_else(|| "robots.txt 禁止".to_string()))),
             ("queued" | "claimed" | "held", _) => gaps.unreached.push(gap(match &o.error {
-                Some(e) => format!("未抓取（{e}）"),
+                Some(e) => format!("未抓取（{}）", error_zh(e)),
                 None => "未抓取（抓取在到达前结束）".to_string(),
             })),
             (_, Some(status)) if status >= 400 => gaps.failed.push(gap(format!("HTTP {status}"))),
@@ -98,13 +131,41 @@ pub fn gaps(view: &SiteView) -> Gaps {
     for page in &view.pages {
         let listing = matches!(page.kind.as_str(), "list" | "home" | "other");
         if listing && page.list_items.is_empty() && page.tables.is_empty() && page.text().chars().count() < 40 {
+            let name = if page.title.is_empty() {
+                "无标题".to_string()
+            } else {
+                format!("「{}」", page.title)
+            };
             gaps.empty_pages.push(Gap {
                 url: page.url.clone(),
-                detail: format!("「{}」页面几乎没有文字、列表或表格", page.title),
+                detail: format!("{name}页面几乎没有文字、列表或表格"),
             });
         }
     }
     gaps
+}
+
+/// A crawl error in words an office reader understands (the technical text kept after it).
+fn error_zh(error: &str) -> String {
+    let lower = error.to_ascii_lowercase();
+    let what = if lower.contains("timed out") || lower.contains("timeout") {
+        "请求超时"
+    } else if lower.contains("refused") {
+        "连接被拒绝"
+    } else if lower.contains("dns") || lower.contains("resolve") {
+        "域名无法解析"
+    } else if lower.contains("too large") || lower.contains("body cap") {
+        "内容超过大小上限"
+    } else if lower.contains("robots") {
+        "robots.txt 不允许抓取"
+    } else {
+        "抓取出错"
+    };
+    if error.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what}（{error}）")
+    }
 }
 
 /// Writes the reports of a run into `out`.
@@ -120,37 +181,54 @@ pub async fn write_run_reports(
     Ok((data, files))
 }
 
+/// A `YYYY-MM` month: its first and last day.
+pub fn month_range(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = month.split_once('-')?;
+    if y.len() != 4 || !(1..=2).contains(&m.len()) || !(y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    Some((first, first.checked_add_months(chrono::Months::new(1))?.pred_opt()?))
+}
+
 /// The last day of a `YYYY-MM` month.
 pub fn month_end(month: &str) -> Option<NaiveDate> {
-    let (y, m) = month.split_once('-')?;
-    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
-    first.checked_add_months(chrono::Months::new(1))?.pred_opt()
+    month_range(month).map(|(_, end)| end)
 }
 
 /// The monthly 通报 for `month` (`YYYY-MM`): the run assessed as of the month's end (or the
-/// as-of date when that is earlier, for the current month) with Y = the month's year, compared
-/// with the same run as of the previous month's end.
+/// as-of date when that is earlier, for the current month) and compared with the same run as
+/// of the previous month's end, both with one assessment year — `period`, else the month's.
 pub async fn write_unit_notices(
     store: &Store,
     run_id: i64,
     options: &AssessOptions<'_>,
+    period: Option<i32>,
     month: &str,
     out: &Path,
 ) -> Result<(Assessment, Vec<PathBuf>), ReportStageError> {
-    let end = month_end(month).unwrap_or(options.as_of).min(options.as_of);
+    let (first, last) = month_range(month).ok_or_else(|| ReportStageError::Month(month.to_string()))?;
+    if first > options.as_of {
+        return Err(ReportStageError::FutureMonth {
+            month: month.to_string(),
+            as_of: options.as_of,
+        });
+    }
+    let end = last.min(options.as_of);
+    let year = period.unwrap_or(first.year());
     let view = site_view(store, run_id, options.profiles).await?;
     let at = |as_of: NaiveDate| AssessOptions {
         as_of,
-        year: as_of.year(),
+        year,
         ..*options
     };
     let now = assess_view(&view, run_id, &at(end))?;
-    let previous_end = end.with_day(1).and_then(|d| d.pred_opt());
-    let before = match previous_end {
+    let before = match first.pred_opt() {
         Some(d) => Some(assess_view(&view, run_id, &at(d))?),
         None => None,
     };
-    let files = notice::write_notices(out, month, &now, before.as_ref())?;
+    let label = format!("{}年{}月", first.year(), first.month());
+    let files = notice::write_notices(out, &label, &now, before.as_ref())?;
     Ok((now, files))
 }
 
@@ -165,5 +243,7 @@ mod tests {
         assert_eq!(month_end("2024-02"), NaiveDate::from_ymd_opt(2024, 2, 29));
         assert_eq!(month_end("2025-13"), None);
         assert_eq!(month_end("December"), None);
+        assert_eq!(month_end("+2025-012"), None);
+        assert_eq!(month_end("2025-1"), NaiveDate::from_ymd_opt(2025, 1, 31));
     }
 }

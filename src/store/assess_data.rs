@@ -151,3 +151,14 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 }
+
+impl Store {
+    /// When a run finished (or started, if it never finished), as stored (RFC 3339, UTC).
+    pub async fn run_time(&self, run_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(finished_at, started_at) FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}

@@ -163,6 +163,35 @@ fn audit_report_and_export_from_the_command_line() {
     let out = run(&["report", "--db", db, "--by", "unit", "--month", "2025-13"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a month"));
+    let out = run(&[
+        "report",
+        "--db",
+        db,
+        "--by",
+        "unit",
+        "--month",
+        "2026-03",
+        "--as-of",
+        "2026-01-15",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has not begun"));
+    // `2025-1` is read as 2025-01 and the folder is named from the parsed month.
+    let notices = dir.path().join("notices");
+    let mut monthly = vec![
+        "report",
+        "--db",
+        db,
+        "--by",
+        "unit",
+        "--month",
+        "2025-1",
+        "--out",
+        notices.to_str().unwrap(),
+    ];
+    monthly.extend(spec);
+    assert!(run(&monthly).status.success());
+    assert!(notices.join("通报-2025-01/通报汇总.html").is_file());
 
     // The evidence package, and the errors of a missing store and a missing run.
     let evidence = dir.path().join("evidence");
@@ -171,6 +200,26 @@ fn audit_report_and_export_from_the_command_line() {
     let out = run(&export);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(evidence.join("manifest.json").is_file());
+    // Without --as-of the export judges the run as of its crawl day, so it does not depend on
+    // the day it is run: two exports without --as-of are byte-identical.
+    let again = |name: &str| {
+        let dir = dir.path().join(name);
+        assert!(
+            run(&[
+                "export",
+                "--db",
+                db,
+                "--profile",
+                "selectors/sites/zhoucun.toml",
+                "--out",
+                dir.to_str().unwrap()
+            ])
+            .status
+            .success()
+        );
+        std::fs::read(dir.join("manifest.json")).unwrap()
+    };
+    assert_eq!(again("first"), again("second"));
     // `--all` archives the whole run: every fetched page and attachment, not only the cited.
     let summary = |out: &std::process::Output| -> serde_json::Value {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

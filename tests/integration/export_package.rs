@@ -298,6 +298,11 @@ async fn export_packages_every_cited_fetch_reproducibly() {
     assert_eq!(summary.warc_files[0], "evidence-00000.warc.gz");
     assert!(!rolled.join("evidence.warc.gz").exists());
     let rolled_records = check_package(&rolled, &assessment);
+    assert_eq!(
+        summary.records,
+        rolled_records.len(),
+        "the count includes every file's warcinfo"
+    );
     let kinds = |rs: &[ReadRecord]| {
         rs.iter()
             .filter(|r| r.kind != RecordType::WarcInfo)

@@ -156,10 +156,17 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
         first[8].to_string(),
         zwgk::assess::engine::status_zh(a.indicators[0].status)
     );
-    let merges = book.merge_cells_by_sheet_name("全部指标").unwrap();
+    // 全部指标 repeats the levels on every row (sortable); the per-一级指标 sheets merge them.
+    assert!(book.merge_cells_by_sheet_name("全部指标").unwrap().is_empty());
+    assert!(
+        all.rows().skip(1).all(|r| !r[1].to_string().is_empty()),
+        "every row names its 一级指标"
+    );
+    let level1 = a.summary.by_level1[1].name.clone();
+    let merges = book.merge_cells_by_sheet_name(&level1).unwrap();
     assert!(
         merges.iter().any(|d| d.start.1 == 1 && d.end.0 > d.start.0),
-        "一级指标 cells are merged down as in the task table"
+        "一级指标 cells of {level1} are merged down as in the task table"
     );
     let units = book.worksheet_range("责任单位汇总").unwrap();
     assert_eq!(units.height(), a.summary.by_unit.len() + 1);
@@ -179,7 +186,7 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
         manual: &[],
     };
     let dir = out.path().join("通报-2025-12");
-    let (now, files) = write_unit_notices(&store.store, run_id, &options, "2025-12", &dir)
+    let (now, files) = write_unit_notices(&store.store, run_id, &options, None, "2025-12", &dir)
         .await
         .unwrap();
     assert_eq!(now.as_of, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
@@ -197,7 +204,7 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
         assert!(dir.join(format!("{unit}.html")).is_file(), "no file for {unit}");
     }
     let summary = std::fs::read_to_string(dir.join("通报汇总.html")).unwrap();
-    assert!(summary.contains("2025-12政务公开工作通报"));
+    assert!(summary.contains("2025年12月政务公开工作通报"));
     // 区政府办公室 is responsible for the 征求意见 feedback (N23): its notice names the case.
     let office = std::fs::read_to_string(dir.join("区政府办公室.html")).unwrap();
     assert!(
