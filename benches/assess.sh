@@ -7,16 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 articles=${1:-20000}
-site=bench-site
-work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-
-cargo build --release --quiet --bin zwgk --example gen_site
-if [ ! -f "$site/.articles-v2-$articles" ]; then
-  rm -rf "$site"
-  target/release/examples/gen_site "$site" "$articles"
-  touch "$site/.articles-v2-$articles"
-fi
+source benches/site.sh
 port=18182
 target/release/zwgk serve "$site" --port $port >/dev/null &
 server_pid=$!

@@ -71,10 +71,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct AssessArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The crawl run (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     #[command(flatten)]
     pub spec: AssessSpec,
     /// Output format.
@@ -135,10 +132,7 @@ pub struct ReportOutput {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The crawl run (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     #[command(flatten)]
     pub spec: AssessSpec,
     #[command(flatten)]
@@ -159,10 +153,7 @@ pub enum ReportBy {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The crawl run (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     #[command(flatten)]
     pub spec: AssessSpec,
     /// The package directory: new, empty, or an earlier package (its files are replaced).
@@ -195,10 +186,7 @@ pub enum AssessFormat {
 #[derive(Debug, Args)]
 pub struct ColumnsArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The crawl run (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     /// An indicator catalog (default: the bundled 周村区 2019 task table).
     #[arg(long)]
     pub catalog: Option<PathBuf>,
@@ -213,10 +201,7 @@ pub struct ColumnsArgs {
 #[derive(Debug, Args)]
 pub struct ExtractArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The crawl run to extract (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     /// Extract again even pages that already have facts from this extractor version.
     #[arg(long)]
     pub force: bool,
@@ -282,6 +267,26 @@ pub struct CrawlArgs {
     pub json: bool,
 }
 
+/// The store and the run a reading command works on.
+#[derive(Debug, Args)]
+pub struct RunSelect {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+}
+
+impl RunSelect {
+    /// Opens the store, which must exist (reading commands never create an empty one), and
+    /// picks the run.
+    async fn open(&self) -> anyhow::Result<(Store, i64)> {
+        let store = open_existing(&self.store.db).await?;
+        let run_id = resolve_run(&store, self.run, &self.store.db).await?;
+        Ok((store, run_id))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// The store: a SQLite file path (created if missing) or a `sqlite://` URL.
@@ -311,10 +316,7 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct SummaryArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
-    /// The run to describe (default: the latest).
-    #[arg(long)]
-    pub run: Option<i64>,
+    pub target: RunSelect,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -372,8 +374,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     let catalog = match &args.catalog {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
@@ -386,7 +387,7 @@ async fn run_columns(args: ColumnsArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         leaves.iter().any(|l| l.keys.values().any(|m| !m.is_empty())),
         "run {run_id} has no extracted list pages; run `zwgk extract --db {}` first",
-        args.store.db
+        args.target.store.db
     );
     let mut out = String::new();
     if args.json {
@@ -489,8 +490,7 @@ impl AssessInputs {
 
 async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.spec.inputs()?;
-    let store = open_existing(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     let assessment = crate::stage::assess::assess_run(&store, run_id, &inputs.options()).await?;
     store.close().await;
     let output = match args.format {
@@ -548,8 +548,7 @@ fn previous_month(as_of: chrono::NaiveDate) -> String {
 async fn run_report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let inputs = args.spec.inputs()?;
     let formats = parse_formats(&args.output.format)?;
-    let store = open_existing(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     let options = inputs.options();
     if args.by == Some(ReportBy::Unit) {
         let given = args.month.clone().unwrap_or_else(|| previous_month(inputs.as_of));
@@ -601,8 +600,7 @@ fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
 }
 
 async fn run_export(args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = open_existing(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     // Without --as-of the run is judged as of the day it was crawled, not today: exporting the
     // same run again next month must give the same bytes.
     let mut spec_as_of = args.spec.as_of.clone();
@@ -706,8 +704,7 @@ fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::profil
 }
 
 async fn run_extract(args: ExtractArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     let profiles = load_profiles(&args.profiles)?;
     let started = std::time::Instant::now();
     let summary = crate::stage::extract::extract_run(&store, run_id, args.force, &profiles).await?;
@@ -805,8 +802,7 @@ async fn run_serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn run_summary(args: SummaryArgs) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&args.store.db).await?;
-    let run_id = resolve_run(&store, args.run, &args.store.db).await?;
+    let (store, run_id) = args.target.open().await?;
     let summary = store.run_summary(run_id).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);

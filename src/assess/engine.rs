@@ -30,7 +30,7 @@ pub struct Context<'a> {
     pub capabilities: &'a BTreeMap<String, bool>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     /// The Chinese name of a column key (`a|b`: the names joined by 或).
     fn key_name(&self, key: &str) -> String {
         key.split('|')
@@ -53,12 +53,18 @@ impl Context<'_> {
 
     /// A key's columns as they stood on the as-of date: items published after it did not exist
     /// yet (a December 通报 computed from a January crawl must not count January's items).
-    fn columns(&self, key: &str) -> Vec<ColumnView> {
-        let mut columns = self.site.column(key).into_owned();
-        for c in &mut columns {
+    /// Borrowed when nothing is newer than the as-of date, the usual case: no copy per leaf.
+    fn columns(&self, key: &str) -> std::borrow::Cow<'a, [ColumnView]> {
+        let columns = self.site.column(key);
+        let later = |c: &ColumnView| c.items.iter().any(|i| i.date.is_some_and(|d| d > self.as_of));
+        if !columns.iter().any(later) {
+            return columns;
+        }
+        let mut owned = columns.into_owned();
+        for c in &mut owned {
             c.items.retain(|i| i.date.is_none_or(|d| d <= self.as_of));
         }
-        columns
+        std::borrow::Cow::Owned(owned)
     }
 }
 

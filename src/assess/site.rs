@@ -568,6 +568,19 @@ mod tests {
         }
     }
 
+    /// A view of stored rows with no links, outcomes or pins.
+    fn view_of(rows: Vec<AssessPage>) -> SiteView {
+        SiteView::build(
+            "http://a.gov.cn",
+            "http://a.gov.cn/",
+            rows,
+            Vec::new(),
+            Vec::new(),
+            &ColumnDefs::bundled(),
+            &Pins::new(),
+        )
+    }
+
     fn packed(text: &str) -> Option<Vec<u8>> {
         Some(zstd::bulk::compress(text.as_bytes(), 3).unwrap())
     }
@@ -583,15 +596,7 @@ mod tests {
                 row(i, &format!("http://a.gov.cn/art/{i}.html"), column, packed(&text))
             })
             .collect();
-        let view = SiteView::build(
-            "http://a.gov.cn",
-            "http://a.gov.cn/",
-            rows,
-            Vec::new(),
-            Vec::new(),
-            &ColumnDefs::bundled(),
-            &Pins::new(),
-        );
+        let view = view_of(rows);
         let page = view.page("http://a.gov.cn/art/4321.html").unwrap();
         assert_eq!(page.text(), "第4321号通知正文");
         assert_eq!(page.title, "第4321篇");
@@ -603,15 +608,7 @@ mod tests {
             row(1, "http://a.gov.cn/art/1.html", "通知公告", Some(b"not zstd".to_vec())),
             row(2, "http://a.gov.cn/art/2.html", "通知公告", packed("正文")),
         ];
-        let view = SiteView::build(
-            "http://a.gov.cn",
-            "http://a.gov.cn/",
-            rows,
-            Vec::new(),
-            Vec::new(),
-            &ColumnDefs::bundled(),
-            &Pins::new(),
-        );
+        let view = view_of(rows);
         assert_eq!(view.page("http://a.gov.cn/art/1.html").unwrap().text(), "");
         assert_eq!(view.page("http://a.gov.cn/art/2.html").unwrap().text(), "正文");
     }

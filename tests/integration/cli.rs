@@ -46,6 +46,20 @@ fn bad_input_gives_a_clear_error_and_exit_code() {
 
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("empty.db");
+    // A store that does not exist is not created by a reading command …
+    let out = zwgk(&["summary", "--db", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no store at"));
+    assert!(!db.exists());
+    // … and an existing store without a crawl says so.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        zwgk::store::Store::open(db.to_str().unwrap())
+            .await
+            .unwrap()
+            .close()
+            .await
+    });
     let out = zwgk(&["summary", "--db", db.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no crawl yet"));
@@ -119,8 +133,14 @@ fn audit_report_and_export_from_the_command_line() {
             .output()
             .unwrap()
     };
+    // The assess options every command of the test shares.
+    let with_spec = |args: &[&str]| {
+        let mut full = args.to_vec();
+        full.extend(spec);
+        run(&full)
+    };
     let start = server.url("/index.html");
-    let mut audit = vec![
+    let audit = [
         "audit",
         start.as_str(),
         "--db",
@@ -130,8 +150,7 @@ fn audit_report_and_export_from_the_command_line() {
         "--out",
         reports.to_str().unwrap(),
     ];
-    audit.extend(spec);
-    let out = run(&audit);
+    let out = with_spec(&audit);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -145,7 +164,7 @@ fn audit_report_and_export_from_the_command_line() {
 
     // Only some formats; an unknown one is refused before anything is written.
     let only = dir.path().join("only");
-    let mut report = vec![
+    let report = [
         "report",
         "--db",
         db,
@@ -154,8 +173,7 @@ fn audit_report_and_export_from_the_command_line() {
         "--out",
         only.to_str().unwrap(),
     ];
-    report.extend(spec);
-    assert!(run(&report).status.success());
+    assert!(with_spec(&report).status.success());
     assert!(only.join("report.csv").is_file() && !only.join("report.html").exists());
     let out = run(&["report", "--db", db, "--format", "pdf", "--out", only.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
@@ -178,7 +196,7 @@ fn audit_report_and_export_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("has not begun"));
     // `2025-1` is read as 2025-01 and the folder is named from the parsed month.
     let notices = dir.path().join("notices");
-    let mut monthly = vec![
+    let monthly = [
         "report",
         "--db",
         db,
@@ -189,15 +207,13 @@ fn audit_report_and_export_from_the_command_line() {
         "--out",
         notices.to_str().unwrap(),
     ];
-    monthly.extend(spec);
-    assert!(run(&monthly).status.success());
+    assert!(with_spec(&monthly).status.success());
     assert!(notices.join("通报-2025-01/通报汇总.html").is_file());
 
     // The evidence package, and the errors of a missing store and a missing run.
     let evidence = dir.path().join("evidence");
-    let mut export = vec!["export", "--db", db, "--out", evidence.to_str().unwrap()];
-    export.extend(spec);
-    let out = run(&export);
+    let export = ["export", "--db", db, "--out", evidence.to_str().unwrap()];
+    let out = with_spec(&export);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(evidence.join("manifest.json").is_file());
     // Without --as-of the export judges the run as of its crawl day, so it does not depend on
@@ -225,11 +241,11 @@ fn audit_report_and_export_from_the_command_line() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).unwrap()
     };
-    let mut cited = export.clone();
+    let mut cited = export.to_vec();
     cited.push("--json");
-    let cited = summary(&run(&cited));
+    let cited = summary(&with_spec(&cited));
     let whole = dir.path().join("whole");
-    let mut all = vec![
+    let all = [
         "export",
         "--db",
         db,
@@ -238,8 +254,7 @@ fn audit_report_and_export_from_the_command_line() {
         "--out",
         whole.to_str().unwrap(),
     ];
-    all.extend(spec);
-    let all = summary(&run(&all));
+    let all = summary(&with_spec(&all));
     let pages = all["captures"].as_u64().unwrap();
     assert!(pages > 600 && pages > cited["captures"].as_u64().unwrap() * 2, "{all}");
     let readme = std::fs::read_to_string(whole.join("说明.txt")).unwrap();
