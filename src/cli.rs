@@ -289,7 +289,8 @@ impl RunSelect {
 
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The store: a SQLite file path (created if missing) or a `sqlite://` URL.
+    /// The store: a SQLite file path or a `sqlite://` URL. `crawl` and `audit` create it;
+    /// the other commands read an existing one and never create an empty store.
     #[arg(long, default_value = "zwgk.db", env = "ZWGK_DB")]
     pub db: String,
 }
