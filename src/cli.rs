@@ -66,6 +66,36 @@ pub enum Command {
     /// record), a CDXJ index, verdicts.json, manifest.json (SHA-256 of every file) and 说明.txt.
     /// Exporting the same run again gives byte-identical files.
     Export(ExportArgs),
+    /// The working-day calendar: show a year's holiday arrangement and where it comes from
+    /// (a bundled State Council notice, a notice file, or 推定 by rule), or check a notice file.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print a year's holidays, 调休 working weekends and 补假, and their source.
+    Show(CalendarShowArgs),
+    /// Check a notice file (holiday-cn JSON) before giving it to --calendar.
+    Check(CalendarCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarShowArgs {
+    /// The year, e.g. 2027.
+    pub year: i32,
+    /// A notice file merged over the bundled notices, as for `assess --calendar`.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarCheckArgs {
+    /// The notice file to check.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -104,18 +134,33 @@ pub struct AssessSpec {
     /// Assessors' verdicts to merge (TOML `[[verdict]]` with id, status, note, evidence).
     #[arg(long, value_name = "FILE")]
     pub manual: Option<PathBuf>,
+    /// A holiday notice file (holiday-cn JSON: one year, an array of years, or {"years": …})
+    /// merged over the bundled notices; years in neither are estimated by rule.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
 }
 
 impl AssessSpec {
     pub fn inputs(&self) -> anyhow::Result<AssessInputs> {
-        assess_inputs(
+        let mut inputs = assess_inputs(
             &self.catalog,
             self.as_of.as_deref(),
             self.period,
             self.manual.as_deref(),
             &self.profiles,
-        )
+        )?;
+        inputs.calendar = load_calendar(self.calendar.as_deref())?;
+        Ok(inputs)
     }
+}
+
+/// The bundled holiday notices, with `--calendar FILE` merged over them.
+pub fn load_calendar(file: Option<&std::path::Path>) -> anyhow::Result<crate::assess::calendar::WorkCalendar> {
+    let bundled = crate::assess::calendar::WorkCalendar::bundled();
+    let Some(path) = file else { return Ok(bundled) };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the calendar file `{}`", path.display()))?;
+    Ok(bundled.with_file(&text, &path.display().to_string())?)
 }
 
 /// Where reports go and in which formats (shared by `report` and `audit`).
@@ -367,6 +412,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => run_report(args).await,
         Command::Audit(args) => run_audit(args).await,
         Command::Export(args) => run_export(args).await,
+        Command::Calendar(CalendarCommand::Show(args)) => run_calendar_show(&args),
+        Command::Calendar(CalendarCommand::Check(args)) => run_calendar_check(&args),
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
             crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
@@ -466,11 +513,13 @@ pub fn assess_inputs(
         year,
         manual,
         profiles: site_profiles,
+        calendar: crate::assess::calendar::WorkCalendar::bundled(),
     })
 }
 
 pub struct AssessInputs {
     pub catalog: crate::assess::catalog::Catalog,
+    pub calendar: crate::assess::calendar::WorkCalendar,
     pub as_of: chrono::NaiveDate,
     pub year: i32,
     pub manual: Vec<crate::assess::engine::ManualVerdict>,
@@ -485,8 +534,92 @@ impl AssessInputs {
             year: self.year,
             profiles: &self.profiles,
             manual: &self.manual,
+            calendar: &self.calendar,
         }
     }
+}
+
+fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitCode> {
+    use crate::assess::calendar::Source;
+    anyhow::ensure!(
+        (1950..=2200).contains(&args.year),
+        "`{}` is outside the years the calendar computes (1950–2200)",
+        args.year
+    );
+    let calendar = load_calendar(args.calendar.as_deref())?;
+    let info = calendar.year_info(args.year);
+    let days = calendar.arrangement(args.year);
+    if args.json {
+        let json = serde_json::json!({
+            "year": args.year,
+            "source": info.source,
+            "papers": info.papers,
+            "file": info.file,
+            "law": crate::assess::calendar::law::HolidayLaw::in_force(args.year).citation(),
+            "workdays": calendar.workdays_in(args.year),
+            "days": days,
+        });
+        emit(&(serde_json::to_string_pretty(&json)? + "\n"));
+        return Ok(ExitCode::Success);
+    }
+    let mut out = format!("{}年  来源：{}", args.year, info.source.label_zh());
+    match info.source {
+        Source::Notice => out.push_str(&format!("  {}", info.papers.join(" "))),
+        Source::File => out.push_str(&format!("  {}", info.file.unwrap_or_default())),
+        Source::Estimated => out.push_str(&format!(
+            "  依据{}；调休须待国务院办公厅通知",
+            crate::assess::calendar::law::HolidayLaw::in_force(args.year).citation()
+        )),
+    }
+    out.push_str(&format!("\n工作日 {} 天\n", calendar.workdays_in(args.year)));
+    for day in &days {
+        let what = match (day.is_workday, day.is_makeup) {
+            (true, _) => "调休上班",
+            (false, true) => "补假",
+            (false, false) => "放假",
+        };
+        out.push_str(&format!(
+            "{}  {}  {}  {}\n",
+            day.date,
+            weekday_zh(day.date),
+            what,
+            day.name.as_deref().unwrap_or("")
+        ));
+    }
+    emit(&out);
+    Ok(ExitCode::Success)
+}
+
+fn weekday_zh(date: chrono::NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][date.weekday().num_days_from_monday() as usize]
+}
+
+fn run_calendar_check(args: &CalendarCheckArgs) -> anyhow::Result<ExitCode> {
+    use crate::assess::calendar::file;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read the calendar file `{}`", args.file.display()))?;
+    let label = args.file.display().to_string();
+    let years = file::parse(&text, &label)?;
+    let mut out = String::new();
+    for year in &years {
+        let off = year.days.iter().filter(|d| d.is_off).count();
+        out.push_str(&format!(
+            "{}: {} days off, {} working weekends (调休), {} notice URL(s)\n",
+            year.year,
+            off,
+            year.days.len() - off,
+            year.papers.len()
+        ));
+    }
+    for (date, name) in file::missing_statutory_days(&years) {
+        out.push_str(&format!(
+            "warning: {date} ({name}) is a statutory holiday but the file does not give it off\n"
+        ));
+    }
+    out.push_str(&format!("`{label}` is a valid notice file\n"));
+    emit(&out);
+    Ok(ExitCode::Success)
 }
 
 async fn run_assess(args: AssessArgs) -> anyhow::Result<ExitCode> {

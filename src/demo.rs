@@ -85,12 +85,14 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         "selectors/sites/zhoucun.toml",
     )?];
     let as_of = chrono::NaiveDate::parse_from_str(DEMO_AS_OF, "%Y-%m-%d")?;
+    let calendar = crate::assess::calendar::WorkCalendar::bundled();
     let options = crate::stage::assess::AssessOptions {
         catalog: &catalog,
         as_of,
         year: crate::assess::timing::default_year(as_of),
         profiles: &profiles,
         manual: &[],
+        calendar: &calendar,
     };
     let report_dir = out.join("report");
     let (data, report_files) = crate::stage::report::write_run_reports(

@@ -6,7 +6,7 @@ Usage: python3 extract_seed_questions.py [SEED] [OUT]
 """
 import pathlib, sys
 
-seed = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/seeds/000_98bddac49cba2d4d.txt")
+seed = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else str(pathlib.Path(__file__).resolve().parents[2] / "docs/sources/zhoucun-task-table-2019.txt"))
 out = pathlib.Path(sys.argv[2] if len(sys.argv) > 2 else pathlib.Path(__file__).with_name("seed_questions.txt"))
 lines = seed.read_text(encoding="utf-8").split("\n")
 start = next(i for i, l in enumerate(lines) if l.startswith("一级指标\t"))

@@ -387,7 +387,10 @@ fn all(rule: &toml::Value, cx: &Context<'_>) -> Outcome {
         _ if scored.is_empty() => None,
         _ => Some(scored.iter().sum::<f64>() / scored.len() as f64),
     };
-    Outcome::new(status, score, reason, evidence).with_failures(failures)
+    let estimated = outcomes.iter().any(|o| o.estimated_calendar);
+    Outcome::new(status, score, reason, evidence)
+        .with_failures(failures)
+        .with_estimated_calendar(estimated)
 }
 
 fn annual_report_arithmetic(cx: &Context<'_>, key_name: &str, columns: &[ColumnView]) -> Outcome {
@@ -545,6 +548,11 @@ pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdic
                 source: "auto".to_string(),
                 failures: outcome.failures,
             };
+            if outcome.estimated_calendar {
+                verdict
+                    .reason
+                    .push_str("（按推定日历计算：该年度国务院节假日安排未载入，调休未知）");
+            }
             if let Some(note) = law_note_zh(leaf) {
                 verdict.reason.push_str(&format!("（说明：{note}）"));
             }
@@ -700,6 +708,45 @@ pub struct Assessment {
     pub generator: String,
     pub indicators: Vec<Verdict>,
     pub summary: Summary,
+    /// The working-day calendar the arithmetic used, year by year.
+    #[serde(default)]
+    pub calendar: CalendarUse,
+}
+
+/// Where the working days of the years an assessment looks at came from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CalendarUse {
+    pub years: Vec<super::calendar::YearInfo>,
+    /// Years without a notice, computed by rule (推定): their 调休 is unknown.
+    pub estimated_years: Vec<i32>,
+}
+
+impl CalendarUse {
+    pub fn of(calendar: &WorkCalendar, first: i32, last: i32) -> CalendarUse {
+        let years: Vec<_> = (first..=last).map(|y| calendar.year_info(y)).collect();
+        let estimated_years = years
+            .iter()
+            .filter(|y| y.source == super::calendar::Source::Estimated)
+            .map(|y| y.year)
+            .collect();
+        CalendarUse { years, estimated_years }
+    }
+
+    /// 「2027年按推定日历计算（…）」, or None when every year has a notice.
+    pub fn note_zh(&self) -> Option<String> {
+        if self.estimated_years.is_empty() {
+            return None;
+        }
+        let years = self
+            .estimated_years
+            .iter()
+            .map(|y| format!("{y}年"))
+            .collect::<Vec<_>>()
+            .join("、");
+        Some(format!(
+            "{years}尚无国务院节假日安排通知，工作日按《全国年节及纪念日放假办法》推定（调休未知）；涉及这些年份的工作日计算标注「按推定日历计算」。通知发布后可用 --calendar 文件载入"
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -802,6 +849,26 @@ mod tests {
         assert!(december.reason.contains("十一月动态"), "{}", december.reason);
         let january = f.eval(rule, "2026-01-15", 2025);
         assert_eq!(january.status, Status::Pass, "{}", january.reason);
+    }
+
+    #[test]
+    fn working_days_of_a_year_without_a_notice_are_counted_and_flagged() {
+        // 2027 has no bundled notice: the count goes on by rule and says it is an estimate.
+        let f = Fixture::new(
+            vec![
+                decided("/1", "甲公司许可", "2027-02-03", "2027-02-12"),
+                decided("/2", "乙公司许可", "2026-03-02", "2026-03-06"),
+            ],
+            &[("double_publicity_license", vec![0, 1])],
+        );
+        let rule = r#"{ kind = "timeliness", column = "double_publicity_license", limit_days = 7, day_type = "working", event_source = "decision_date" }"#;
+        let in_2027 = f.eval(rule, "2027-03-01", 2027);
+        // 2月4日 (Thu), 5日 (除夕), then 8–10日 off by rule (初三 and two 补假): 2 working days
+        // through 2月11日, 3 through the 12th.
+        assert_eq!(in_2027.status, Status::Pass, "{}", in_2027.reason);
+        assert!(in_2027.estimated_calendar, "2027 is estimated");
+        let in_2026 = f.eval(rule, "2026-12-01", 2026);
+        assert!(!in_2026.estimated_calendar, "2026 has its notice: {}", in_2026.reason);
     }
 
     #[test]

@@ -56,6 +56,8 @@ pub struct Outcome {
     pub evidence: Vec<Cite>,
     /// Failure units (late items, missing periods, missing terms …) for deductions.
     pub failures: usize,
+    /// Working days were counted over days of a year without a holiday notice (推定).
+    pub estimated_calendar: bool,
 }
 
 impl Outcome {
@@ -67,7 +69,13 @@ impl Outcome {
             reason,
             evidence,
             failures,
+            estimated_calendar: false,
         }
+    }
+
+    pub fn with_estimated_calendar(mut self, estimated: bool) -> Outcome {
+        self.estimated_calendar |= estimated;
+        self
     }
 
     pub fn with_failures(mut self, failures: usize) -> Outcome {

@@ -126,6 +126,7 @@ pub fn timeliness(
         DayType::Calendar => "日",
     };
     let mut measured = 0;
+    let mut estimated = false;
     let mut undated = 0;
     let mut late = Vec::new();
     let mut evidence: Vec<Cite> = Vec::new();
@@ -144,10 +145,11 @@ pub fn timeliness(
         };
         let elapsed = match t.day_type {
             DayType::Calendar => (published - event).num_days(),
-            DayType::Working => match calendar.workdays_between(event, published) {
-                Ok(n) => n,
-                Err(e) => return Outcome::manual(format!("无法计算工作日：{e}")),
-            },
+            DayType::Working => {
+                let counted = calendar.workdays_between(event, published);
+                estimated |= counted.estimated;
+                counted.value
+            }
         };
         measured += 1;
         if elapsed > i64::from(t.limit_days) {
@@ -187,7 +189,7 @@ pub fn timeliness(
     if undated > 0 {
         reason.push_str(&format!("；另有{undated}条未注明{}，未计入", t.source.label()));
     }
-    Outcome::graded(on_time, measured, reason, evidence)
+    Outcome::graded(on_time, measured, reason, evidence).with_estimated_calendar(estimated)
 }
 
 /// `deadline`: an item matching the pattern published on or before the deadline.

@@ -51,6 +51,7 @@ td.num{text-align:right;white-space:nowrap}
 a{color:#1565c0}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 .muted{color:#7b8794}
+.warn{border-left:4px solid var(--partial);background:#fff4e5;padding:8px 12px}
 .chart{width:100%;height:auto}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}tr,li{break-inside:avoid}
@@ -127,6 +128,9 @@ pub fn render(data: &ReportData) -> String {
         esc(&title)
     );
     let _ = write!(out, "<h1>政务公开测评报告</h1>{}", meta_line(a));
+    if let Some(note) = a.calendar.note_zh() {
+        let _ = write!(out, "<p class=\"warn\">注意：{}</p>", esc(&note));
+    }
     let mut numbers = ["一", "二", "三", "四", "五"].into_iter();
     let mut next = move || numbers.next().unwrap_or("");
     overview(&mut out, a, next());
@@ -486,6 +490,7 @@ mod tests {
                 generator: "zwgk test".to_string(),
                 summary: summarize(&indicators),
                 indicators,
+                calendar: Default::default(),
             },
             previous: None,
             gaps,
@@ -506,6 +511,20 @@ mod tests {
         );
         assert!(html.contains("href=\"http://a.gov.cn/x?a=1&amp;b=&quot;2&quot;\""));
         assert!(html.contains("没有") || html.contains("区政府办公室（1项）"));
+    }
+
+    #[test]
+    fn estimated_calendar_years_are_named() {
+        let mut report = data(Gaps::default());
+        assert!(!render(&report).contains("推定"), "every year has a notice");
+        let calendar = crate::assess::calendar::WorkCalendar::bundled();
+        report.assessment.calendar = crate::assess::engine::CalendarUse::of(&calendar, 2026, 2027);
+        let html = render(&report);
+        assert!(
+            html.contains("2027年尚无国务院节假日安排通知"),
+            "the estimated year is named"
+        );
+        assert!(!html.contains("2026年尚无"), "2026 has its notice");
     }
 
     #[test]

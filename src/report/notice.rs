@@ -198,6 +198,7 @@ mod tests {
             generator: "zwgk test".to_string(),
             summary: summarize(&indicators),
             indicators,
+            calendar: Default::default(),
         }
     }
 

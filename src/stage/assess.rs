@@ -22,8 +22,6 @@ pub enum AssessError {
     NoRun(i64),
     #[error("run {run} has no extracted pages; run `zwgk extract` first")]
     NotExtracted { run: i64 },
-    #[error("the working-day calendar has no data for {year}: {detail}")]
-    Calendar { year: i32, detail: String },
 }
 
 /// What to assess against.
@@ -34,6 +32,8 @@ pub struct AssessOptions<'a> {
     /// Site profiles given by the user (apply whatever the host) and bundled ones (by host).
     pub profiles: &'a [Profile],
     pub manual: &'a [ManualVerdict],
+    /// Working days: bundled notices, a notice file, and years estimated by rule.
+    pub calendar: &'a WorkCalendar,
 }
 
 /// Loads what the run shows of its site (columns resolved, boilerplate removed).
@@ -89,20 +89,12 @@ pub async fn assess_run(store: &Store, run_id: i64, options: &AssessOptions<'_>)
 
 /// Scores every leaf against an already built view.
 pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
-    let calendar = WorkCalendar::bundled();
-    for year in [options.year, options.as_of.year()] {
-        if let Err(e) = calendar.is_workday(NaiveDate::from_ymd_opt(year, 6, 1).unwrap_or(options.as_of)) {
-            return Err(AssessError::Calendar {
-                year,
-                detail: e.to_string(),
-            });
-        }
-    }
+    let calendar = options.calendar;
     let (_, capabilities) = site_settings(options.profiles);
     let defs = ColumnDefs::bundled();
     let cx = Context {
         site,
-        calendar: &calendar,
+        calendar,
         defs: &defs,
         as_of: options.as_of,
         year: options.year,
@@ -122,5 +114,6 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
         generator: format!("zwgk {} ({EXTRACTOR_VERSION})", env!("CARGO_PKG_VERSION")),
         indicators,
         summary,
+        calendar: engine::CalendarUse::of(calendar, options.year - 1, options.as_of.year()),
     })
 }

@@ -59,6 +59,7 @@ fn assess(site: &Assessed, catalog: &Catalog, year: i32, manual: &[ManualVerdict
             year,
             profiles: &profiles,
             manual,
+            calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
         },
     )
     .unwrap()
@@ -238,6 +239,25 @@ async fn assess_other_years_manual_verdicts_and_the_national_catalog() {
     // Y = 2026: the 2025 report is due 2026-03-31, not yet due on 2026-01-15 (C26).
     let y2026 = assess(&site, &catalog, 2026, &[]);
     expect(&y2026, "bzjz.ndbg.fbsx.1", Status::NotApplicable, &["尚未到期"]);
+    // As of a day in a year without a holiday notice the assessment completes, estimated.
+    let profiles = profile();
+    let calendar = zwgk::assess::calendar::WorkCalendar::bundled();
+    let y2027 = assess_view(
+        &site.view,
+        site.run_id,
+        &AssessOptions {
+            catalog: &catalog,
+            as_of: NaiveDate::from_ymd_opt(2027, 2, 10).unwrap(),
+            year: 2026,
+            profiles: &profiles,
+            manual: &[],
+            calendar: &calendar,
+        },
+    )
+    .expect("a missing calendar year never aborts the assessment");
+    assert_eq!(y2027.indicators.len(), catalog.leaves.len());
+    assert_eq!(y2027.calendar.estimated_years, vec![2027]);
+    assert!(y2027.calendar.note_zh().unwrap().contains("2027年"));
     // Y = 2024: the 2023 report's table 三 does not add up (N14) and lacks 建议提案 (N15).
     let y2024 = assess(&site, &catalog, 2024, &[]);
     expect(&y2024, "bzjz.ndbg.nrqmx.1", Status::Partial, &["商业企业", "勾稽关系"]);

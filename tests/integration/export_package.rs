@@ -41,6 +41,7 @@ async fn assess_run(store: &Store, run_id: i64) -> Assessment {
             year: 2025,
             profiles: &profiles,
             manual: &[],
+            calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
         },
     )
     .unwrap()
@@ -431,6 +432,7 @@ async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
         generator: "zwgk test".to_string(),
         summary: summarize(&verdicts),
         indicators: verdicts,
+        calendar: Default::default(),
     };
     let out = tempfile::tempdir().unwrap();
     let summary = export_run(&store.store, &assessment, out.path()).await.unwrap();

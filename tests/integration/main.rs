@@ -4,6 +4,7 @@
 mod helpers;
 
 mod assess_site;
+mod calendar;
 mod cli;
 mod crawl_politeness;
 mod crawl_recrawl;

@@ -50,6 +50,7 @@ pub async fn write_fixture_reports(store: &TestStore, run_id: i64, out: &std::pa
         year: 2025,
         profiles: &profiles,
         manual: &manual,
+        calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
     };
     let (data, files) = write_run_reports(&store.store, run_id, &options, out, &Format::ALL)
         .await
@@ -184,6 +185,7 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
         year: 2025,
         profiles: &profiles,
         manual: &[],
+        calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
     };
     let dir = out.path().join("通报-2025-12");
     let (now, files) = write_unit_notices(&store.store, run_id, &options, None, "2025-12", &dir)
