@@ -272,6 +272,9 @@ pub struct InspectArgs {
     /// Print JSON (the stable contract). Without it, a short human summary.
     #[arg(long)]
     pub json: bool,
+    /// Refuse a file or response larger than this, after decompression (the crawler's cap).
+    #[arg(long, value_name = "N", default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -416,7 +419,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calendar(CalendarCommand::Check(args)) => run_calendar_check(&args),
         Command::Inspect(args) => {
             let profiles = load_profiles(&args.profiles)?;
-            crate::inspect::run_inspect(&args.target, args.base_url.as_deref(), args.json, &profiles).await
+            crate::inspect::run_inspect_capped(
+                &args.target,
+                args.base_url.as_deref(),
+                args.json,
+                &profiles,
+                args.max_body_bytes,
+            )
+            .await
         }
     }
 }
@@ -490,7 +500,7 @@ pub fn assess_inputs(
 ) -> anyhow::Result<AssessInputs> {
     let catalog = crate::assess::catalog::Catalog::load(catalog)?;
     let as_of = parse_as_of(as_of)?;
-    let year = period.unwrap_or_else(|| crate::assess::timing::default_year(as_of));
+    let year = period.unwrap_or_else(|| crate::assess::default_year(as_of));
     anyhow::ensure!(
         (2000..=2100).contains(&year),
         "`--period {year}` is not a plausible assessment year"

@@ -89,7 +89,7 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
     let options = crate::stage::assess::AssessOptions {
         catalog: &catalog,
         as_of,
-        year: crate::assess::timing::default_year(as_of),
+        year: crate::assess::default_year(as_of),
         profiles: &profiles,
         manual: &[],
         calendar: &calendar,

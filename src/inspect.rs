@@ -1,4 +1,11 @@
 //! `zwgk inspect`: one page's facts, from a file or a single polite fetch.
+//!
+//! Page or attachment is decided by `extract::kind::classify`, as the crawler and the extract
+//! stage decide it. A file is read under the crawler's body cap (`--max-body-bytes`, 20 MiB by
+//! default) and refused past it, so `/dev/zero` or a runaway file cannot fill the memory.
+
+use std::io::Read as _;
+use std::path::Path;
 
 use anyhow::Context as _;
 use url::Url;
@@ -6,6 +13,7 @@ use url::Url;
 use crate::crawl::fetch::{self, HttpSettings};
 use crate::crawl::robots::{RobotsPolicy, agent_token};
 use crate::exit::ExitCode;
+use crate::extract::dates::DateSource;
 use crate::extract::page::{self, PageFacts, PageInput};
 use crate::extract::profile::Profile;
 
@@ -23,11 +31,29 @@ pub fn facts_of(
         content_type,
         last_modified,
     };
-    if page::attachment_ext(url).is_some_and(|e| e != "txt" && e != "csv") || page::looks_like_attachment(body) {
-        page::extract_attachment_page(&input)
-    } else {
-        page::extract_page_with(&input, profiles)
+    page::extract_facts(&input, profiles)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("cannot read `{path}`: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("`{path}` is larger than the {limit}-byte body cap (the crawler's `--max-body-bytes`); nothing was read")]
+    TooLarge { path: String, limit: u64 },
+}
+
+/// A file's bytes, refused past `limit` (at most `limit + 1` bytes are ever read).
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, InspectError> {
+    let shown = || path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| InspectError::Read { path: shown(), source })?;
+    let mut body = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|source| InspectError::Read { path: shown(), source })?;
+    if body.len() as u64 > limit {
+        return Err(InspectError::TooLarge { path: shown(), limit });
     }
+    Ok(body)
 }
 
 pub async fn run_inspect(
@@ -36,9 +62,23 @@ pub async fn run_inspect(
     json: bool,
     profiles: &[Profile],
 ) -> anyhow::Result<ExitCode> {
+    run_inspect_capped(target, base_url, json, profiles, HttpSettings::default().max_body_bytes).await
+}
+
+/// `run_inspect` with the body cap given (the crawler's `--max-body-bytes`).
+pub async fn run_inspect_capped(
+    target: &str,
+    base_url: Option<&str>,
+    json: bool,
+    profiles: &[Profile],
+    max_body_bytes: u64,
+) -> anyhow::Result<ExitCode> {
     let facts = if target.starts_with("http://") || target.starts_with("https://") {
         let url = Url::parse(target).with_context(|| format!("`{target}` is not a valid URL"))?;
-        let settings = HttpSettings::default();
+        let settings = HttpSettings {
+            max_body_bytes,
+            ..HttpSettings::default()
+        };
         let client = fetch::build_client(&settings)?;
         let robots_url = url.join("/robots.txt")?;
         let agent = agent_token(&settings.user_agent).to_string();
@@ -63,8 +103,8 @@ pub async fn run_inspect(
             profiles,
         )
     } else {
-        let path = std::path::Path::new(target);
-        let body = std::fs::read(path).with_context(|| format!("cannot read `{target}`"))?;
+        let path = Path::new(target);
+        let body = read_capped(path, max_body_bytes)?;
         let url = match base_url {
             Some(base) => Url::parse(base).with_context(|| format!("`--base-url {base}` is not a URL"))?,
             None => Url::from_file_path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
@@ -85,16 +125,24 @@ pub async fn run_inspect(
 fn render(f: &PageFacts) -> String {
     let or = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".to_string());
     let conflict = if f.pub_date_conflict {
-        let metas: Vec<&str> = f
-            .pub_date_candidates
-            .iter()
-            .filter(|c| c.source == crate::extract::dates::DateSource::Meta)
-            .map(|c| c.date.as_str())
-            .collect();
-        format!(
-            "\nconflict   a PubDate-style meta says {} (伪造发稿日期?)",
-            metas.join(", ")
-        )
+        let dates_of = |source: DateSource| -> Vec<&str> {
+            f.pub_date_candidates
+                .iter()
+                .filter(|c| c.source == source)
+                .map(|c| c.date.as_str())
+                .collect()
+        };
+        if f.pub_date_source == Some(DateSource::Meta) {
+            format!(
+                "\nconflict   the URL dates the page {}, after its PubDate-style meta (伪造发稿日期?)",
+                dates_of(DateSource::Url).join(", ")
+            )
+        } else {
+            format!(
+                "\nconflict   a PubDate-style meta says {} (伪造发稿日期?)",
+                dates_of(DateSource::Meta).join(", ")
+            )
+        }
     } else {
         String::new()
     };
@@ -125,4 +173,44 @@ fn render(f: &PageFacts) -> String {
         f.encoding_source
     );
     format!("{text}{conflict}{warnings}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_past_the_body_cap_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cases: [(usize, u64, bool); 4] = [(100, 100, true), (101, 100, false), (0, 100, true), (5000, 4096, false)];
+        for (size, cap, is_read) in cases {
+            let path = dir.path().join(format!("page-{size}-{cap}.html"));
+            std::fs::write(&path, vec![b'x'; size]).expect("write temp file");
+            match read_capped(&path, cap) {
+                Ok(body) => assert!(is_read && body.len() == size, "{size} bytes under a {cap}-byte cap"),
+                Err(InspectError::TooLarge { limit, .. }) => assert!(!is_read && limit == cap, "{size}/{cap}"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // An endless input stops at the cap.
+        if Path::new("/dev/zero").exists() {
+            let error = read_capped(Path::new("/dev/zero"), 1024).expect_err("endless");
+            assert!(error.to_string().contains("1024-byte body cap"), "{error}");
+        }
+        assert!(matches!(
+            read_capped(&dir.path().join("missing.html"), 10),
+            Err(InspectError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn csv_and_txt_files_are_attachments_as_in_the_crawl() {
+        let url = Url::parse("file:///tmp/kqzl.csv").expect("url");
+        let facts = facts_of(&url, "日期,AQI\n2025-03-01,52\n".as_bytes(), None, None, &[]);
+        assert_eq!(facts.kind, page::PageKind::Attachment);
+        assert_eq!(facts.tables.len(), 1, "{facts:?}");
+        let url = Url::parse("file:///tmp/page.html").expect("url");
+        let facts = facts_of(&url, b"<html><title>t</title><p>x</p></html>", None, None, &[]);
+        assert_ne!(facts.kind, page::PageKind::Attachment);
+    }
 }

@@ -3,9 +3,11 @@
 //! It serves files under a root the way a Hanweb district portal answers: `.html` as
 //! `text/html` without a charset (so pages must declare or be detected), `{{ORIGIN}}` filled in
 //! inside `.txt`/`.xml` (robots.txt and sitemaps need absolute URLs), `X.xml.gz` gzipped on the
-//! fly from `X.xml`, ETag and Last-Modified with 304 answers, and `dataproxy.jsp` list paging
-//! sliced from `module/web/jpage/dataproxy/<columnid>.xml`. Every request is logged so tests can
-//! assert on what the server saw. It binds 127.0.0.1 only.
+//! fly from `X.xml`, ETag and Last-Modified (the file's modification time) with 304 answers to
+//! If-None-Match and If-Modified-Since, a `Server` header and the odd ones real portals send,
+//! `dataproxy.jsp` list paging sliced from `module/web/jpage/dataproxy/<columnid>.xml`, and
+//! Hanweb's `downfile.jsp?…&filename=X` answered from `module/download/files/X`. Every request
+//! is logged so tests can assert on what the server saw. It binds 127.0.0.1 only.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -221,9 +223,26 @@ async fn serve_file(State(root): State<Arc<PathBuf>>, request: Request) -> Respo
     if path == "/module/web/jpage/dataproxy.jsp" {
         return dataproxy(&root, &query);
     }
-    let Some(file) = file_for(&root, &path) else {
+    let file = if path == "/module/download/downfile.jsp" {
+        // Hanweb attachments: the file name is a query parameter, one path segment only.
+        query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == "filename")
+            .map(|(_, v)| percent_decode(v))
+            .filter(|name| !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.'))
+            .map(|name| root.join("module/download/files").join(name))
+    } else {
+        file_for(&root, &path)
+    };
+    let Some(file) = file else {
         return not_found();
     };
+    let modified = tokio::fs::metadata(&file)
+        .await
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .map(httpdate::fmt_http_date);
     let (body, content_type) = match tokio::fs::read(&file).await {
         Ok(bytes) => {
             let is_template = matches!(file.extension().and_then(|e| e.to_str()), Some("txt" | "xml"));
@@ -254,11 +273,17 @@ async fn serve_file(State(root): State<Arc<PathBuf>>, request: Request) -> Respo
         }
     };
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag))
-    {
+    let if_none_match = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok());
+    let unchanged = match if_none_match {
+        Some(v) => v.split(',').any(|t| t.trim() == etag),
+        // Without an ETag to compare, the date decides (RFC 9110 §13.1.3).
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .zip(modified.as_deref())
+            .is_some_and(|(since, m)| since == m),
+    };
+    if unchanged {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
     let mut response = Response::new(Body::from(body));
@@ -270,6 +295,13 @@ async fn serve_file(State(root): State<Arc<PathBuf>>, request: Request) -> Respo
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
+    if let Some(v) = modified.as_deref().and_then(|m| HeaderValue::from_str(m).ok()) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    // What government portals behind their CMS typically answer with.
+    h.insert(header::SERVER, HeaderValue::from_static("nginx"));
+    h.insert("x-powered-by", HeaderValue::from_static("JSP/2.3"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=600"));
     response
 }
 

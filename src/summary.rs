@@ -55,7 +55,7 @@ pub fn render_counts(s: &RunSummary) -> String {
 /// verdict and reason (problems first within each 一级指标).
 pub fn render_assessment(a: &crate::assess::engine::Assessment) -> String {
     use crate::assess::engine::{Counts, status_zh};
-    use crate::assess::rules::Status;
+    use crate::assess::verdict::Status;
     use std::fmt::Write as _;
     let mut out = String::new();
     let line = |c: &Counts| {

@@ -3,8 +3,9 @@
 //!
 //! Scoring per (site column, key), as `selectors/indicators/README.md` §3.2 specifies: a signal
 //! (ColumnName meta, breadcrumb, title, anchor text) equal to one of the key's names scores
-//! 100 + the name's length; a name contained in a signal scores its length (the longest one);
-//! a ColumnType containing one of the key's types scores 50; a URL pattern in the path scores 5.
+//! 1000 + the name's length; a name contained in a signal scores 100 + its length (the longest
+//! one); a ColumnType containing one of the key's types scores 50, or 2 when the type is the
+//! generic 信息公开目录 that Hanweb platforms give every sub-column; a URL pattern scores 5.
 //! A site column goes to its best key(s); every decision keeps a reason in Chinese, which
 //! `zwgk columns` shows so a user can pin a wrong match in a site profile.
 
@@ -82,7 +83,49 @@ pub struct ColumnMatch {
     pub reason: String,
 }
 
-const COLUMN_TYPE_SCORE: usize = 50;
+/// ColumnType values that say only "this is part of the 信息公开 platform": Hanweb platforms
+/// put 信息公开目录 on every sub-column whatever its subject, so they must not outrank a name.
+const GENERIC_COLUMN_TYPES: &[&str] = &["信息公开目录", "信息公开", "政务公开", "其他", "栏目"];
+
+/// Scores: a signal equal to a name beats a name inside a signal, which beats a ColumnType,
+/// which beats a URL pattern; a generic ColumnType is a tie-breaker only.
+const EXACT_NAME: usize = 1_000;
+const CONTAINED_NAME: usize = 100;
+const COLUMN_TYPE: usize = 50;
+const URL_PATTERN: usize = 5;
+const GENERIC_COLUMN_TYPE: usize = 2;
+
+/// A name with `*` matches any 1–8 characters there (`走进*` is 走进周村, 走进临河 …), so a
+/// district's own name never has to be written into the column keys.
+fn name_matches(name: &str, text: &str) -> NameMatch {
+    let Some((head, tail)) = name.split_once('*') else {
+        return if text == name {
+            NameMatch::Exact
+        } else if text.contains(name) {
+            NameMatch::Contained
+        } else {
+            NameMatch::None
+        };
+    };
+    let pattern = format!("{}[^\\s]{{1,8}}?{}", regex::escape(head), regex::escape(tail));
+    let Ok(re) = regex::Regex::new(&format!("^(?:{pattern})$")) else {
+        return NameMatch::None;
+    };
+    if re.is_match(text) {
+        return NameMatch::Exact;
+    }
+    match regex::Regex::new(&pattern) {
+        Ok(inner) if inner.is_match(text) => NameMatch::Contained,
+        _ => NameMatch::None,
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum NameMatch {
+    Exact,
+    Contained,
+    None,
+}
 
 fn score(def: &ColumnDef, column: &SiteColumn) -> (usize, String) {
     let mut best = (0usize, String::new());
@@ -92,27 +135,34 @@ fn score(def: &ColumnDef, column: &SiteColumn) -> (usize, String) {
         }
     };
     for (signal, text) in &column.signals {
-        let text = text.trim();
+        let text = crate::assess::model::unquoted(text.trim());
         for name in &def.names {
-            let len = name.chars().count();
-            if text == name {
-                consider(
-                    100 + len,
+            let len = name.chars().filter(|c| *c != '*').count();
+            match name_matches(name, &text) {
+                NameMatch::Exact => consider(
+                    EXACT_NAME + len,
                     format!("{}「{text}」与栏目名称「{name}」一致", signal.label()),
-                );
-            } else if text.contains(name.as_str()) {
-                consider(len, format!("{}「{text}」包含「{name}」", signal.label()));
+                ),
+                NameMatch::Contained => consider(
+                    CONTAINED_NAME + len,
+                    format!("{}「{text}」包含「{name}」", signal.label()),
+                ),
+                NameMatch::None => {}
             }
         }
     }
     if let Some(column_type) = &column.column_type
         && let Some(t) = def.column_types.iter().find(|t| column_type.contains(t.as_str()))
     {
-        consider(COLUMN_TYPE_SCORE, format!("ColumnType「{column_type}」属于「{t}」"));
+        let generic = GENERIC_COLUMN_TYPES.contains(&t.as_str());
+        consider(
+            if generic { GENERIC_COLUMN_TYPE } else { COLUMN_TYPE },
+            format!("ColumnType「{column_type}」属于「{t}」"),
+        );
     }
     let path = column.url.to_ascii_lowercase();
     if let Some(p) = def.url_patterns.iter().find(|p| path.contains(&p.to_ascii_lowercase())) {
-        consider(5, format!("栏目地址含「{p}」"));
+        consider(URL_PATTERN, format!("栏目地址含「{p}」"));
     }
     best
 }
@@ -208,6 +258,33 @@ mod tests {
             let keys = keys_for(column);
             assert!(keys.contains(&key.to_string()), "{name}: {keys:?}");
         }
+    }
+
+    #[test]
+    fn a_name_beats_the_generic_column_type() {
+        // Hanweb platforms give every sub-column ColumnType 信息公开目录: the name decides.
+        let cases = [
+            ("经营服务性收费清单", "fee_lists"),
+            ("信用信息“双公示”", "double_publicity"),
+            ("财政预决算", "fiscal_budget"),
+        ];
+        for (name, key) in cases {
+            let keys = keys_for(column(
+                "/col/col1/index.html",
+                &[(Signal::ColumnName, name)],
+                Some("信息公开目录"),
+            ));
+            assert_eq!(keys, vec![key.to_string()], "{name}");
+        }
+    }
+
+    #[test]
+    fn wildcard_names_need_no_district() {
+        assert_eq!(name_matches("走进*", "走进临河"), NameMatch::Exact);
+        assert_eq!(name_matches("*概况", "临河概况"), NameMatch::Exact);
+        assert_eq!(name_matches("走进*", "欢迎走进临河区"), NameMatch::Contained);
+        assert_eq!(name_matches("走进*", "走进"), NameMatch::None);
+        assert_eq!(name_matches("今日*", "今日"), NameMatch::None);
     }
 
     #[test]

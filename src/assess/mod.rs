@@ -1,13 +1,22 @@
 //! Assessment: pure functions from facts, a catalog, a calendar and an as-of date to verdicts.
 //! No I/O and no clock: the as-of date is a parameter.
+//!
+//! - `verdict`: the vocabulary (Status, Outcome, Cite), apart from the rules;
+//! - `model`: the site model built once per run (columns, documents, who issued them);
+//! - `catalog`: the typed catalog, checked when it loads;
+//! - `primitives`: one function per rule kind;
+//! - `engine`: a leaf's rule evaluated into a verdict, roll-ups, the run's self-diagnosis;
+//! - `calendar`: working days.
 
 pub mod calendar;
 pub mod catalog;
 pub mod columns;
-pub mod consultation;
-pub mod content;
 pub mod engine;
-pub mod rules;
-pub mod site;
-pub mod site_checks;
-pub mod timing;
+pub mod model;
+pub mod primitives;
+pub mod verdict;
+
+/// The assessment year by default: the last complete calendar year before the as-of date.
+pub fn default_year(as_of: chrono::NaiveDate) -> i32 {
+    chrono::Datelike::year(&as_of) - 1
+}

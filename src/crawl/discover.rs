@@ -5,8 +5,13 @@
 //! site hide there: Hanweb (大汉) embeds its records as `<script type="text/xml"><datastore>
 //! <record><![CDATA[<li><a href=…>]]></record>` and pages through `dataproxy.jsp`; TRS pages
 //! through `createPageHTML(total, current, "index", "html")` → `index_1.html` …
-//! Returns hrefs as written (or absolute for generated paging); resolving and scope are the
-//! caller's job.
+//! Attachment lists that scripts write (`document.write('<a href=…downfile.jsp…>')`) are read
+//! by the extractor's own rule (`extract::script`), so both stages find the same files.
+//! lol_html hands over attribute values raw, so every attribute read here passes one helper,
+//! [`attribute`], that decodes HTML character references once, as a browser does:
+//! `href="downfile.jsp?classid=0&amp;filename=a.pdf"` is requested as `…classid=0&filename=a.pdf`.
+//! Returns hrefs as written, references decoded (or absolute for generated paging); resolving
+//! and scope are the caller's job.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -19,6 +24,7 @@ use url::Url;
 
 // Hanweb `<record><![CDATA[…]]></record>`: one pattern, shared with extraction.
 use crate::extract::page::RECORD;
+use crate::extract::script::script_attachment_links;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {
@@ -33,6 +39,8 @@ pub enum LinkKind {
     Paging,
     Sitemap,
     Redirect,
+    /// An attachment link written by a script (`document.write`, `innerHTML`).
+    Script,
 }
 
 impl LinkKind {
@@ -47,6 +55,7 @@ impl LinkKind {
             LinkKind::Paging => "paging",
             LinkKind::Sitemap => "sitemap",
             LinkKind::Redirect => "redirect",
+            LinkKind::Script => "script",
         }
     }
 }
@@ -96,6 +105,17 @@ fn interesting_script(text: &str) -> bool {
         || text.contains("nextgroup")
         || text.contains("createPageHTML")
         || text.contains("totalRecord")
+        || text.contains("document.write")
+        || text.contains("HTML")
+}
+
+/// An attribute's value as the browser sees it: lol_html returns the raw text, so HTML
+/// character references (`&amp;`, `&#38;`) are decoded here, once. Every attribute discovery
+/// reads goes through this.
+fn attribute(element: &Element, name: &str) -> Option<String> {
+    element
+        .get_attribute(name)
+        .map(|raw| html_escape::decode_html_entities(&raw).into_owned())
 }
 
 /// All links of an HTML page. `base` is the URL the page was fetched from.
@@ -116,7 +136,7 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
         .with_strict(false)
         .append_element_content_handler(element!("a", move |el: &mut Element| {
             let mut st = s1.borrow_mut();
-            match el.get_attribute("href") {
+            match attribute(el, "href") {
                 Some(href) => {
                     st.links.push(FoundLink {
                         href,
@@ -139,9 +159,9 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
             Ok(())
         }))
         .append_element_content_handler(element!("area[href]", move |el: &mut Element| {
-            let anchor = el.get_attribute("alt");
+            let anchor = attribute(el, "alt");
             let mut st = s3.borrow_mut();
-            if let Some(href) = el.get_attribute("href") {
+            if let Some(href) = attribute(el, "href") {
                 st.links.push(FoundLink {
                     href,
                     anchor,
@@ -156,21 +176,19 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
             } else {
                 LinkKind::Iframe
             };
-            push(&s4, el.get_attribute("src"), kind);
+            push(&s4, attribute(el, "src"), kind);
             Ok(())
         }))
         .append_element_content_handler(element!("base[href]", move |el: &mut Element| {
             let mut st = s5.borrow_mut();
             if st.base.is_none() {
-                st.base = el.get_attribute("href");
+                st.base = attribute(el, "href");
             }
             Ok(())
         }))
         .append_element_content_handler(element!("meta[http-equiv]", move |el: &mut Element| {
-            let is_refresh = el
-                .get_attribute("http-equiv")
-                .is_some_and(|v| v.eq_ignore_ascii_case("refresh"));
-            if is_refresh && let Some(content) = el.get_attribute("content") {
+            let is_refresh = attribute(el, "http-equiv").is_some_and(|v| v.eq_ignore_ascii_case("refresh"));
+            if is_refresh && let Some(content) = attribute(el, "content") {
                 let target = content
                     .split_once([';', ','])
                     .map(|(_, rest)| rest.trim())
@@ -224,6 +242,15 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
     for script in &st.scripts {
         st.links.extend(hanweb_script_links(script, &page_base, per_page));
         st.links.extend(trs_paging_links(script));
+        st.links.extend(
+            script_attachment_links(script, &page_base)
+                .into_iter()
+                .map(|link| FoundLink {
+                    href: link.href,
+                    anchor: (!link.text.is_empty()).then_some(link.text),
+                    kind: LinkKind::Script,
+                }),
+        );
     }
     (st.base, st.links)
 }
@@ -499,6 +526,101 @@ mod tests {
             let hrefs: Vec<&str> = links.iter().map(|l| l.href.as_str()).collect();
             assert_eq!(hrefs, expected, "{script}");
         }
+    }
+
+    #[test]
+    fn attribute_references_are_decoded_once() {
+        let cases = [
+            (
+                r#"<a href="/module/download/downfile.jsp?classid=0&amp;filename=3f2a9c.pdf">附件</a>"#,
+                "/module/download/downfile.jsp?classid=0&filename=3f2a9c.pdf",
+            ),
+            (r#"<a href="/a.jsp?x=1&#38;y=2">a</a>"#, "/a.jsp?x=1&y=2"),
+            (r#"<a href="/a.jsp?x=1&#x26;y=2">a</a>"#, "/a.jsp?x=1&y=2"),
+            (r#"<a href="/a.jsp?x=1&amp;amp;y=2">a</a>"#, "/a.jsp?x=1&amp;y=2"),
+            (r#"<a href="/a.jsp?x=1&copy=2">a</a>"#, "/a.jsp?x=1&copy=2"),
+            (r#"<a href='/a.jsp?x=1&y=2'>a</a>"#, "/a.jsp?x=1&y=2"),
+            (
+                r#"<map><area href="/m.jsp?a=1&amp;b=2" alt="x"></map>"#,
+                "/m.jsp?a=1&b=2",
+            ),
+            (r#"<iframe src="/f.jsp?a=1&amp;b=2"></iframe>"#, "/f.jsp?a=1&b=2"),
+            (
+                r#"<meta http-equiv="refresh" content="0;url=/r.jsp?a=1&amp;b=2">"#,
+                "/r.jsp?a=1&b=2",
+            ),
+        ];
+        for (html, expected) in cases {
+            let (_, links) = html_links(html, &base());
+            assert_eq!(links.first().map(|l| l.href.as_str()), Some(expected), "{html}");
+        }
+        let (_, links) = html_links(r#"<map><area href="/m.html" alt="地图&amp;规划"></map>"#, &base());
+        assert_eq!(links[0].anchor.as_deref(), Some("地图&规划"));
+        let (base_href, _) = html_links(r#"<base href="/x/?a=1&amp;b=2">"#, &base());
+        assert_eq!(base_href.as_deref(), Some("/x/?a=1&b=2"));
+    }
+
+    #[test]
+    fn attachments_written_by_scripts_are_links() {
+        let html = r#"<div id="zoom"><p>正文</p></div>
+            <script type="text/javascript">
+            document.write('<p>附件：<a href="/module/download/downfile.jsp?classid=0&filename=ab12.pdf">实施方案.pdf</a></p>');
+            document.getElementById("fj").innerHTML = "<a href='" + "/attach/2025/tj.xlsx" + "'>统计表</a>";
+            document.write('<a href="/col/col1/index.html">栏目</a>');
+            </script>"#;
+        let (_, links) = html_links(html, &base());
+        let got: Vec<(&str, Option<&str>, LinkKind)> = links
+            .iter()
+            .map(|l| (l.href.as_str(), l.anchor.as_deref(), l.kind))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "/module/download/downfile.jsp?classid=0&filename=ab12.pdf",
+                    Some("实施方案.pdf"),
+                    LinkKind::Script
+                ),
+                ("/attach/2025/tj.xlsx", Some("统计表"), LinkKind::Script),
+            ]
+        );
+    }
+
+    #[test]
+    fn discovery_and_extraction_agree_on_attachment_urls() {
+        let html = r#"<html><body><h1>关于印发方案的通知</h1>
+            <a href="/module/download/downfile.jsp?classid=0&amp;filename=a.pdf">附件一</a>
+            <a href="downfile.jsp?classid=0&#38;filename=b.docx">附件二</a>
+            <a href="/attach/c.xls?v=1&amp;t=2">附件三</a>
+            <script>document.write('<a href="/module/download/downfile.jsp?classid=0&amp;filename=d.zip">附件四</a>');</script>
+            </body></html>"#;
+        let page = Url::parse("http://a.gov.cn/module/download/page.html").unwrap();
+        let (_, links) = html_links(html, &page);
+        let mut crawled: Vec<String> = links
+            .iter()
+            .filter_map(|l| page.join(&l.href).ok())
+            .filter(|u| crate::extract::kind::attachment_ext(u).is_some())
+            .map(|u| u.to_string())
+            .collect();
+        let facts = crate::extract::page::extract_page(&crate::extract::page::PageInput {
+            url: &page,
+            body: html.as_bytes(),
+            content_type: Some("text/html"),
+            last_modified: None,
+        });
+        let mut extracted: Vec<String> = facts.attachments.iter().map(|a| a.url.clone()).collect();
+        crawled.sort();
+        extracted.sort();
+        assert_eq!(crawled, extracted);
+        assert_eq!(
+            extracted,
+            vec![
+                "http://a.gov.cn/attach/c.xls?v=1&t=2",
+                "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=a.pdf",
+                "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=b.docx",
+                "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=d.zip",
+            ]
+        );
     }
 
     #[test]

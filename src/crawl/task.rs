@@ -19,18 +19,16 @@ use super::robots::{MAX_ROBOTS_BYTES, RobotsPolicy};
 use super::scope::{ParentShape, origin_of};
 use super::{Context, Event, Health};
 use crate::extract::encoding;
+use crate::extract::kind::classify;
 use crate::store::{ClaimedUrl, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp};
 
 type Pacer = Arc<Mutex<HostPacer<MonotonicClock>>>;
 
 /// Whether the URL is an attachment (evidence: fetched, stored, never scanned for links) or a
-/// page. The extension rules are extraction's, so both stages agree.
+/// page, before anything is fetched. The rule is extraction's `kind::classify`, so crawl,
+/// extract and inspect agree.
 pub fn url_kind(url: &Url) -> &'static str {
-    if crate::extract::page::attachment_ext(url).is_some() {
-        "attachment"
-    } else {
-        "page"
-    }
+    classify(url, None, &[]).as_str()
 }
 
 fn now_text() -> String {
@@ -400,6 +398,10 @@ async fn fetch_and_record(
                 record.last_modified = record.last_modified.clone().or(claimed.last_modified.clone());
             }
             200..=299 => {
+                if record.kind == "page" {
+                    // What came back may say more than the URL did (a PDF from `download?id=5`).
+                    record.kind = classify(&ex.final_url, record.content_type.as_deref(), &r.body).as_str();
+                }
                 attach_body(&mut record, &r.body, claimed.last_sha256.as_deref());
                 record.change = match (&claimed.last_sha256, claimed.last_status) {
                     (Some(old), Some(200..=299)) if Some(old) == record.sha256.as_ref() => "unchanged",

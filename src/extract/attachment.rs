@@ -55,7 +55,7 @@ const MAX_ZIP_ENTRIES: usize = 10_000;
 /// What one attachment says.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AttachmentFacts {
-    /// `pdf`, `xlsx`, `xls`, `docx`, `doc`, `wps`, `et`, `zip`, `rar` or `unknown`.
+    /// `pdf`, `xlsx`, `xls`, `docx`, `doc`, `wps`, `et`, `zip`, `rar`, `csv`, `txt` or `unknown`.
     pub format: String,
     /// Plain text: PDF pages joined by `"\n\f\n"`; docx paragraphs by `"\n"` (table rows as
     /// tab-separated lines); sheet cells tab-separated, rows by `"\n"`, sheets by `"\n\f\n"`;
@@ -83,6 +83,10 @@ enum Format {
     Et,
     Zip,
     Rar,
+    /// Comma-separated values (数据开放 downloads): one table.
+    Csv,
+    /// Plain text.
+    Text,
     Unknown,
 }
 
@@ -98,6 +102,8 @@ impl Format {
             Format::Et => "et",
             Format::Zip => "zip",
             Format::Rar => "rar",
+            Format::Csv => "csv",
+            Format::Text => "txt",
             Format::Unknown => "unknown",
         }
     }
@@ -113,6 +119,8 @@ impl Format {
             "wps" => Format::Wps,
             "zip" => Format::Zip,
             "rar" => Format::Rar,
+            "csv" => Format::Csv,
+            "txt" => Format::Text,
             _ => return None,
         })
     }
@@ -190,6 +198,7 @@ pub fn extract_attachment(bytes: &[u8], name_or_ext: &str) -> AttachmentFacts {
         (Format::Zip, Container::Zip) => list_zip(bytes, &mut facts),
         // A RAR archive is only recognised: listing it needs a RAR reader.
         (Format::Rar, Container::Rar) => {}
+        (Format::Csv | Format::Text, Container::Other) => read_plain_text(bytes, format, &mut facts),
         (format, container) => facts.error = Some(mismatch_message(format, container, &extension)),
     }
     if format != Format::Pdf {
@@ -283,6 +292,7 @@ fn mismatch_message(format: Format, container: Container, extension: &str) -> St
             }
             Format::Zip => "not a zip archive: no `PK` signature".to_string(),
             Format::Rar => "not a RAR archive: no `Rar!` signature".to_string(),
+            Format::Csv | Format::Text => format!("the `.{extension}` file is not plain text"),
             Format::Unknown => "unrecognised file format: not PDF, OOXML, OLE2, ZIP or RAR".to_string(),
         },
     }
@@ -1096,6 +1106,75 @@ fn docx_property(element: &BytesStart<'_>, tables: &mut [DocxTable]) {
     }
 }
 
+/// A csv or txt file: decoded like a page (BOM, then detection with the GB18030 family), a
+/// csv also as one table whose first row is the header.
+fn read_plain_text(bytes: &[u8], format: Format, facts: &mut AttachmentFacts) {
+    let decoded = super::encoding::decode(bytes, Some("text/plain"));
+    let mut text = decoded.text;
+    if text.len() > MAX_TEXT_BYTES {
+        let cut = (0..=MAX_TEXT_BYTES)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
+        text.truncate(cut);
+        facts.error = Some(format!("text truncated at {MAX_TEXT_BYTES} bytes"));
+    }
+    if format == Format::Csv {
+        let rows = csv_rows(&text);
+        if rows.len() >= 2 {
+            let mut rows = rows;
+            let body = rows.split_off(1);
+            facts.tables.push(Table {
+                headers: rows,
+                rows: body,
+                source: "csv".to_string(),
+            });
+        }
+    }
+    facts.text = text;
+}
+
+/// RFC 4180 rows: quoted fields may hold commas, doubled quotes and line breaks. Capped like a
+/// sheet.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut is_quoted = false;
+    let mut cells = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if is_quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' if is_quoted => is_quoted = false,
+            '"' if field.is_empty() => is_quoted = true,
+            ',' if !is_quoted => row.push(std::mem::take(&mut field).trim().to_string()),
+            '\r' if !is_quoted => {}
+            '\n' if !is_quoted => {
+                row.push(std::mem::take(&mut field).trim().to_string());
+                cells += row.len();
+                if row.iter().any(|f| !f.is_empty()) {
+                    rows.push(std::mem::take(&mut row));
+                } else {
+                    row.clear();
+                }
+                if cells > MAX_SHEET_CELLS {
+                    return rows;
+                }
+            }
+            c => field.push(c),
+        }
+    }
+    row.push(field.trim().to_string());
+    if row.iter().any(|f| !f.is_empty()) {
+        rows.push(row);
+    }
+    rows
+}
+
 fn list_zip(bytes: &[u8], facts: &mut AttachmentFacts) {
     match ZipArchive::new(Cursor::new(bytes)) {
         Ok(archive) => {
@@ -1425,6 +1504,24 @@ mod tests {
             strings(&[&["类别", "金额", "金额"], &["类别", "预算", "决算"]])
         );
         assert_eq!(table.rows, strings(&[&["教育", "12", "13"]]));
+    }
+
+    #[test]
+    fn csv_and_txt_are_read_as_text() {
+        let csv = "日期,监测点,AQI\r\n2025-03-01,\"城区,东\",52\r\n2025-03-02,\"说\"\"明\"\"\",48\r\n\r\n";
+        let facts = extract_attachment(csv.as_bytes(), "kqzl.csv");
+        assert_eq!((facts.format.as_str(), facts.error.as_deref()), ("csv", None));
+        let table = facts.tables.first().expect("one table");
+        assert_eq!(table.headers, strings(&[&["日期", "监测点", "AQI"]]));
+        assert_eq!(
+            table.rows,
+            strings(&[&["2025-03-01", "城区,东", "52"], &["2025-03-02", "说\"明\"", "48"]])
+        );
+        let gbk = encoding_rs::GBK.encode("周村区政务公开工作要点（全文）").0.into_owned();
+        let facts = extract_attachment(&gbk, "yd.txt");
+        assert_eq!(facts.format, "txt");
+        assert!(facts.text.contains("政务公开工作要点"), "{facts:?}");
+        assert!(facts.tables.is_empty() && facts.text_reliable);
     }
 
     #[test]

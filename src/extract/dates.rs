@@ -3,8 +3,10 @@
 //! Formats seen on government pages: `2023-03-05`, `2023/3/5`, `2023.03.05`, `2023年3月5日`,
 //! `二〇二三年三月五日`, ISO `2023-03-05T10:20:00+08:00`, compact `20230305` (metas and URLs
 //! only), each with or without a time. Sources are ranked by trust (DOMAIN.md §5.4): the
-//! 信息公开 metadata table, a visible 发布时间 label, the PubDate-style metas, the column list,
-//! the URL, a 山东 ObjectId, HTTP Last-Modified.
+//! 信息公开 metadata table, a visible 发布时间 label, a visible date without a label (an element
+//! named for the publication time, a byline), the PubDate-style metas, the column list, the
+//! URL, a 山东 ObjectId. HTTP Last-Modified is kept as a candidate but never chosen: an assessor
+//! never sees it.
 
 use std::sync::LazyLock;
 
@@ -38,6 +40,9 @@ impl Stamp {
 pub enum DateSource {
     MetadataTable,
     VisibleLabel,
+    /// Shown without a label: `<span id="pubTime">2021年06月10日 17:35</span>`, or the date
+    /// opening a byline (「2022-05-07 00:00　来源：区财政局」).
+    VisibleUnlabelled,
     Meta,
     List,
     Url,
@@ -50,6 +55,7 @@ impl DateSource {
         match self {
             DateSource::MetadataTable => "metadata_table",
             DateSource::VisibleLabel => "visible_label",
+            DateSource::VisibleUnlabelled => "visible_unlabelled",
             DateSource::Meta => "meta",
             DateSource::List => "list",
             DateSource::Url => "url",
@@ -58,7 +64,8 @@ impl DateSource {
         }
     }
 
-    /// Sources that only bound the date or guess it.
+    /// Sources that only bound the date or guess it. Last-Modified is never a publication
+    /// date; it stays among the candidates so it can be seen.
     pub fn is_low_confidence(self) -> bool {
         matches!(self, DateSource::Objectid | DateSource::LastModified)
     }

@@ -1,27 +1,39 @@
 //! Page facts: everything a verdict rests on, read from one DOM parse of one page.
 //!
 //! In: the body bytes, the URL and the HTTP headers they came with. Out: `PageFacts`. The page
-//! is flattened once into lines of visible text (blocks end lines, table cells are separated
-//! by tabs, footers and scripts are marked), and every text rule — dates, 信息公开 metadata,
-//! breadcrumbs, contacts — reads those lines, so the rules hold across templates instead of
-//! depending on one CMS's CSS classes.
+//! is flattened once into lines of visible text ([`super::flatten`]), and every text rule —
+//! dates ([`super::page_dates`]), 信息公开 metadata and breadcrumbs ([`super::metadata`]),
+//! contacts ([`super::contacts`]) — reads those lines, so the rules hold across templates
+//! instead of depending on one CMS's CSS classes. Lists, links, forms and images are read from
+//! the DOM here; tables in [`super::table`]. Every fact passes [`super::clean`] before it
+//! leaves. Must not: do I/O, read the clock, or take a publication date from an HTTP header.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use ego_tree::NodeRef;
 use regex::Regex;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Selector};
 use serde::Serialize;
 use url::Url;
 
+use super::clean::clean_facts;
+use super::contacts::read_contacts;
 use super::dates::{self, DateCandidate, DateSource, Stamp};
 use super::encoding;
+use super::flatten::{Line, collapse, element_text, flatten};
+use super::kind::{self, BodyKind};
+use super::metadata::{Field, breadcrumb, breadcrumb_column, read_metadata};
+use super::page_dates::{
+    self, META_DATE_NAMES, byline_dates, labelled_dates, named_element_dates, visible_label_dates,
+};
 use super::profile::Profile;
-use super::table::Table;
+use super::table::{Table, read_html_tables};
 
 /// Bumped whenever extraction output can change, so stale stored facts are visible.
-pub const EXTRACTOR_VERSION: &str = "zwgk-extract/1";
+/// 2: Last-Modified is never the publication date; unlabelled visible dates; meta/URL
+/// conflicts; bracket labels; script-written attachments; footer tables left out; control
+/// characters stripped.
+pub const EXTRACTOR_VERSION: &str = "zwgk-extract/2";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,400 +142,8 @@ pub struct PageInput<'a> {
     pub last_modified: Option<&'a str>,
 }
 
-/// File extensions that mark a link as an attachment.
-pub const ATTACHMENT_EXTENSIONS: &[&str] = &[
-    "pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ppt", "pptx", "ofd", "csv", "txt",
-];
-
-/// The attachment extension of a URL: from its path, or from the `filename` parameter of a
-/// Hanweb download servlet (`downfile.jsp?filename=1a2b.pdf`).
-pub fn attachment_ext(url: &Url) -> Option<String> {
-    let path = url.path().to_ascii_lowercase();
-    if path.ends_with("/robots.txt") {
-        return None;
-    }
-    let ext_of = |name: &str| {
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_string())?;
-        ATTACHMENT_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
-    };
-    if let Some(ext) = ext_of(&path) {
-        return Some(ext);
-    }
-    if path.ends_with(".jsp") || path.ends_with(".do") || path.ends_with(".aspx") || path.ends_with(".php") {
-        return url
-            .query_pairs()
-            .find(|(k, _)| k.eq_ignore_ascii_case("filename") || k.eq_ignore_ascii_case("file"))
-            .and_then(|(_, v)| ext_of(&v.to_ascii_lowercase()));
-    }
-    None
-}
-
-// ---------------------------------------------------------------------------------------------
-// Flattening
-
-#[derive(Debug, Clone, Default)]
-struct Line {
-    text: String,
-    is_footer: bool,
-}
-
-fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "li"
-            | "tr"
-            | "table"
-            | "ul"
-            | "ol"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "br"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "form"
-            | "center"
-            | "blockquote"
-            | "pre"
-            | "hr"
-            | "nav"
-            | "aside"
-            | "tbody"
-            | "thead"
-            | "option"
-    )
-}
-
-fn is_hidden(name: &str) -> bool {
-    matches!(
-        name,
-        "script" | "style" | "noscript" | "template" | "title" | "head" | "select" | "iframe" | "object"
-    )
-}
-
-fn looks_like_footer(element: &scraper::node::Element) -> bool {
-    if element.name() == "footer" {
-        return true;
-    }
-    let mut marks = element.id().unwrap_or("").to_ascii_lowercase();
-    for class in element.classes() {
-        marks.push(' ');
-        marks.push_str(&class.to_ascii_lowercase());
-    }
-    ["foot", "copyright", "bottom", "btm"].iter().any(|m| marks.contains(m))
-}
-
-struct Flattener {
-    lines: Vec<Line>,
-    current: String,
-    footer_depth: usize,
-    current_is_footer: bool,
-}
-
-impl Flattener {
-    fn break_line(&mut self) {
-        let text = collapse(&self.current);
-        if !text.is_empty() {
-            self.lines.push(Line {
-                text,
-                is_footer: self.current_is_footer,
-            });
-        }
-        self.current.clear();
-        self.current_is_footer = self.footer_depth > 0;
-    }
-
-    fn walk(&mut self, node: NodeRef<Node>, depth: usize) {
-        if depth > 400 {
-            // Pathologically deep DOMs: stop descending rather than overflow the stack.
-            return;
-        }
-        match node.value() {
-            Node::Text(text) => {
-                if self.current.is_empty() {
-                    self.current_is_footer = self.footer_depth > 0;
-                }
-                self.current.push_str(text);
-            }
-            Node::Element(element) => {
-                let name = element.name();
-                if is_hidden(name) {
-                    return;
-                }
-                let footer = looks_like_footer(element);
-                let block = is_block(name);
-                if block {
-                    self.break_line();
-                }
-                if footer {
-                    self.footer_depth += 1;
-                    self.current_is_footer = true;
-                }
-                if name == "td" || name == "th" {
-                    self.current.push('\t');
-                }
-                for child in node.children() {
-                    self.walk(child, depth + 1);
-                }
-                if name == "td" || name == "th" {
-                    self.current.push('\t');
-                }
-                if block {
-                    self.break_line();
-                }
-                if footer {
-                    self.break_line();
-                    self.footer_depth -= 1;
-                }
-            }
-            _ => {
-                for child in node.children() {
-                    self.walk(child, depth + 1);
-                }
-            }
-        }
-    }
-}
-
-/// Collapses whitespace (including &nbsp; &ensp; and ideographic spaces) but keeps tabs as cell
-/// separators.
-fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending: Option<char> = None;
-    for c in s.chars() {
-        if c == '\t' {
-            pending = Some('\t');
-        } else if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' || c == '\u{2002}' || c == '\u{2003}' {
-            if pending.is_none() {
-                pending = Some(' ');
-            }
-        } else {
-            if let Some(p) = pending.take()
-                && !out.is_empty()
-            {
-                out.push(p);
-            }
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn flatten(html: &Html) -> Vec<Line> {
-    let mut flattener = Flattener {
-        lines: Vec::new(),
-        current: String::new(),
-        footer_depth: 0,
-        current_is_footer: false,
-    };
-    flattener.walk(html.tree.root(), 0);
-    flattener.break_line();
-    flattener.lines
-}
-
-fn element_text(element: ElementRef) -> String {
-    let mut s = String::new();
-    for t in element.text() {
-        s.push_str(t);
-        if s.len() > 4000 {
-            break;
-        }
-    }
-    collapse(&s).replace('\t', " ")
-}
-
-// ---------------------------------------------------------------------------------------------
-// 信息公开 metadata
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Field {
-    IndexNo,
-    Publisher,
-    DocDate,
-    PubDate,
-    DocNo,
-    Topic,
-    Validity,
-    Title,
-    Other,
-}
-
-static LABELS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(索\s*引\s*号|发布机构|发文机关|发布单位|发文单位|公开主体|成文日期|生成日期|印发日期|发文日期|发布日期|公开日期|发布时间|发文字号|文\s*号|文件编号|主题分类|主题词|体裁分类|组配分类|信息分类|服务对象|公开方式|公开范围|公开时限|有\s*效\s*性|时\s*效\s*性|效力状态|信息名称|标\s*题|名\s*称|分\s*类)\s*[:：]?",
-    )
-    .expect("static regex")
-});
-
-fn field_of(label: &str) -> Field {
-    let label: String = label.chars().filter(|c| !c.is_whitespace()).collect();
-    match label.as_str() {
-        "索引号" => Field::IndexNo,
-        "发布机构" | "发文机关" | "发布单位" | "发文单位" | "公开主体" => Field::Publisher,
-        "成文日期" | "生成日期" | "印发日期" | "发文日期" => Field::DocDate,
-        "发布日期" | "公开日期" | "发布时间" => Field::PubDate,
-        "发文字号" | "文号" | "文件编号" => Field::DocNo,
-        "主题分类" | "分类" | "信息分类" => Field::Topic,
-        "有效性" | "时效性" | "效力状态" => Field::Validity,
-        "信息名称" | "标题" | "名称" => Field::Title,
-        _ => Field::Other,
-    }
-}
-
-/// Metadata found in the text: field → (value, line index).
-fn read_metadata(lines: &[Line]) -> HashMap<Field, (String, usize)> {
-    let mut found: HashMap<Field, (String, usize)> = HashMap::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.text.len() > 600 {
-            continue;
-        }
-        let matches: Vec<(Field, std::ops::Range<usize>)> = LABELS
-            .captures_iter(&line.text)
-            .filter_map(|c| Some((field_of(c.get(1)?.as_str()), c.get(0)?.range())))
-            .collect();
-        for (i, (field, span)) in matches.iter().enumerate() {
-            let end = matches.get(i + 1).map_or(line.text.len(), |(_, next)| next.start);
-            let mut value =
-                line.text[span.end..end].trim_matches(|c: char| c.is_whitespace() || c == ':' || c == '：' || c == '|');
-            // `<label>索引号：</label><p>…</p>` and `日期：<br>2023.05.08` put the value on the next line.
-            if value.is_empty()
-                && i + 1 == matches.len()
-                && let Some(next) = lines.get(index + 1)
-                && LABELS.find(&next.text).is_none_or(|m| m.start() > 0)
-            {
-                value = next
-                    .text
-                    .split('\t')
-                    .map(str::trim)
-                    .find(|v| !v.is_empty())
-                    .unwrap_or("");
-            }
-            // A label must be one: followed by a value, not inside a sentence.
-            let is_label_like = span.start == 0 || line.text[..span.start].ends_with(['\t', ' ', '|', '】', '）']);
-            if value.is_empty()
-                || value.chars().count() > 120
-                || !is_label_like
-                || *field == Field::Other
-                || is_none_value(value)
-            {
-                continue;
-            }
-            let value = value
-                .split('\t')
-                .map(str::trim)
-                .find(|v| !v.is_empty())
-                .unwrap_or(value)
-                .to_string();
-            found.entry(*field).or_insert((value, index));
-        }
-    }
-    found
-}
-
-/// `无`, `/`, `-`: a field shown empty.
-fn is_none_value(value: &str) -> bool {
-    matches!(value.trim(), "无" | "/" | "-" | "—" | "暂无" | "空" | "null")
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dates
-
-static VISIBLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(发布时间|发布日期|公开日期|发稿时间|发表时间|上传时间|更新时间|日\s*期|时\s*间)\s*[:：]")
-        .expect("static regex")
-});
-
-const META_DATE_NAMES: &[&str] = &[
-    "pubdate",
-    "publishdate",
-    "pub_date",
-    "publish_date",
-    "firstpublishedtime",
-    "publishtime",
-    "publish-date",
-    "originalpublicationdate",
-    "article:published_time",
-    "og:release_date",
-    "dc.date.issued",
-    "dc.date",
-];
-
-fn is_widget(text: &str) -> bool {
-    text.contains("今天是") || text.contains("星期") || text.contains("农历")
-}
-
-static EVENT_LABEL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\p{Han}{1,10}(?:日期|时间))[\s:：]*").expect("static regex"));
-
-/// Every `…日期：DATE` / `…时间：DATE` pair outside the footer, label as written.
-fn labelled_dates(lines: &[Line]) -> Vec<LabelledDate> {
-    let mut out: Vec<LabelledDate> = Vec::new();
-    for line in lines
-        .iter()
-        .filter(|l| !l.is_footer && l.text.len() <= 600 && !is_widget(&l.text))
-    {
-        for c in EVENT_LABEL.captures_iter(&line.text) {
-            let (Some(whole), Some(label)) = (c.get(0), c.get(1)) else {
-                continue;
-            };
-            let head: String = line.text[whole.end()..].chars().take(30).collect();
-            if let Some((stamp, span)) = dates::find_dates(&head).into_iter().next()
-                && head[..span.start].trim().is_empty()
-            {
-                let entry = LabelledDate {
-                    label: label.as_str().to_string(),
-                    date: stamp.render(),
-                };
-                if !out.contains(&entry) && out.len() < 50 {
-                    out.push(entry);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn visible_label_dates(lines: &[Line]) -> Vec<(Stamp, String, usize)> {
-    let mut out = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.is_footer || is_widget(&line.text) || line.text.len() > 400 {
-            continue;
-        }
-        for label in VISIBLE_LABEL.find_iter(&line.text) {
-            // A bare 日期/时间 is a label only when it stands alone: 抽检时间 is not 时间.
-            let bare = !label.as_str().starts_with(['发', '公', '上', '更']);
-            let before = line.text[..label.start()].chars().next_back();
-            if bare && before.is_some_and(|c| c.is_alphanumeric()) {
-                continue;
-            }
-            if label.as_str().starts_with("更新") {
-                continue; // 更新时间 is not a publication date
-            }
-            let mut rest = &line.text[label.end()..];
-            if rest.trim().is_empty()
-                && let Some(next) = lines.get(index + 1)
-            {
-                rest = &next.text;
-            }
-            let head: String = rest.chars().take(40).collect();
-            if let Some((stamp, span)) = dates::find_dates(&head).into_iter().next()
-                && head[..span.start].trim().is_empty()
-            {
-                out.push((stamp, format!("{}{}", label.as_str(), &head[..span.end]), index));
-            }
-        }
-    }
-    out
-}
+// The page-or-attachment rules live in `kind`; these names stay here for existing callers.
+pub use super::kind::{ATTACHMENT_EXTENSIONS, attachment_ext};
 
 // ---------------------------------------------------------------------------------------------
 // The extractor
@@ -534,9 +154,7 @@ static SEL_H1: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("h1, h2, .title, .article-title, #title").expect("static selector"));
 static SEL_A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("static selector"));
 static SEL_LI_TR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("li, tr").expect("static selector"));
-static SEL_TABLE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("table").expect("static selector"));
-static SEL_TR: LazyLock<Selector> = LazyLock::new(|| Selector::parse("tr").expect("static selector"));
-static SEL_CELL: LazyLock<Selector> = LazyLock::new(|| Selector::parse("td, th").expect("static selector"));
+static SEL_SCRIPT: LazyLock<Selector> = LazyLock::new(|| Selector::parse("script").expect("static selector"));
 static SEL_FORM: LazyLock<Selector> = LazyLock::new(|| Selector::parse("form").expect("static selector"));
 static SEL_FIELD: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("input, select, textarea").expect("static selector"));
@@ -745,6 +363,24 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
             text,
         });
     }
+    // Attachments a script writes (`document.write('<a href=…downfile.jsp…>')`).
+    for script in html.select(&SEL_SCRIPT) {
+        let code: String = script.text().collect();
+        for link in super::script::script_attachment_links(&code, url) {
+            let target = link.url.to_string();
+            if !attachments.iter().any(|a: &AttachmentLink| a.url == target) {
+                attachments.push(AttachmentLink {
+                    url: target.clone(),
+                    text: link.text.clone(),
+                    ext: link.ext,
+                });
+                link_list.push(Link {
+                    url: target,
+                    text: link.text,
+                });
+            }
+        }
+    }
 
     let mut list_items = read_list_items(&html, url);
     // A Hanweb dataproxy.jsp answer is XML; HTML parsing drops its CDATA, so read it raw.
@@ -757,7 +393,7 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
             }
         }
     }
-    let tables = read_tables(&html);
+    let tables = read_html_tables(&html);
     let forms = read_forms(&html, url);
     let images = read_images(&html, url);
     let contacts = read_contacts(&lines);
@@ -784,7 +420,7 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
     let column = profile_text(&html, &applicable, |p| p.column.as_ref())
         .map(|(t, _)| t)
         .or_else(|| meta("columnname"))
-        .or_else(|| column_path.last().cloned());
+        .or_else(|| breadcrumb_column(&column_path));
     let title = profile_text(&html, &applicable, |p| p.title.as_ref())
         .map(|(t, _)| t)
         .or(title);
@@ -819,6 +455,11 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
     let search_form = forms.iter().any(|f| f.kind == "search");
     let apply_form = forms.iter().any(|f| f.kind == "apply");
     let visible = visible_label_dates(&lines);
+    let named = named_element_dates(&html);
+    let bylines = byline_dates(&lines);
+    let shows_a_date = !visible.is_empty() || !named.is_empty() || !bylines.is_empty();
+    // The kind rests on what the page shows and its URL, never on HTTP headers: a Hanweb
+    // server's Last-Modified on every response would make every hub look dated.
     let kind = if is_datastore {
         PageKind::List
     } else if is_root || column_type.as_deref() == Some("首页") && !has_article_marks {
@@ -827,7 +468,7 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
         PageKind::Search
     } else if list_items.len() >= 5 && !strong_article {
         PageKind::List
-    } else if has_article_marks || (!visible.is_empty() && list_items.len() < 5) {
+    } else if has_article_marks || (shows_a_date && list_items.len() < 5) {
         PageKind::Article
     } else if list_items.len() >= 3 {
         PageKind::List
@@ -868,6 +509,12 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
     for (stamp, evidence, _) in &visible {
         push(*stamp, DateSource::VisibleLabel, evidence.clone());
     }
+    for (stamp, evidence) in &named {
+        push(*stamp, DateSource::VisibleUnlabelled, evidence.clone());
+    }
+    for (stamp, evidence, _) in &bylines {
+        push(*stamp, DateSource::VisibleUnlabelled, evidence.clone());
+    }
     for name in META_DATE_NAMES {
         if let Some(value) = metas.get(*name)
             && let Some(stamp) = dates::parse_value(value)
@@ -895,7 +542,7 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
     candidates.dedup_by(|a, b| a.date == b.date && a.source == b.source);
     let dated_kind = matches!(kind, PageKind::Article | PageKind::Other | PageKind::Form);
     let mut chosen = if dated_kind {
-        candidates.iter().min_by_key(|c| c.source).cloned()
+        page_dates::choose(&candidates)
     } else {
         None
     };
@@ -912,19 +559,14 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
         candidates.insert(0, candidate.clone());
         chosen = Some(candidate);
     }
-    let pub_date_conflict = chosen.as_ref().is_some_and(|chosen| {
-        chosen.source < DateSource::Meta
-            && candidates
-                .iter()
-                .any(|c| c.source == DateSource::Meta && c.stamp.date != chosen.stamp.date)
-    });
+    let pub_date_conflict = page_dates::is_conflict(chosen.as_ref(), &candidates);
 
     let doc_date = field(Field::DocDate)
         .and_then(|v| dates::parse_value(&v))
         .map(|s| s.date.format("%Y-%m-%d").to_string());
     let text: String = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
 
-    PageFacts {
+    let mut facts = PageFacts {
         url: url.to_string(),
         title,
         pub_date: chosen.as_ref().map(|c| c.date.clone()),
@@ -958,15 +600,24 @@ pub fn extract_page_with(input: &PageInput, profiles: &[Profile]) -> PageFacts {
         text,
         warnings,
         extractor: EXTRACTOR_VERSION,
-    }
+    };
+    clean_facts(&mut facts);
+    facts
 }
 
-/// Whether a body is a document format rather than a web page (magic bytes).
+/// Whether a body is a document format rather than a web page (its signature); the rule of
+/// [`kind::classify`].
 pub fn looks_like_attachment(body: &[u8]) -> bool {
-    body.starts_with(b"%PDF")
-        || body.starts_with(b"PK\x03\x04")
-        || body.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
-        || body.starts_with(b"Rar!")
+    kind::is_document_bytes(body)
+}
+
+/// The facts of any stored body: an attachment's or a page's, as [`kind::classify`] decides
+/// from the URL, the Content-Type and the first bytes — the decision the crawler made.
+pub fn extract_facts(input: &PageInput, profiles: &[Profile]) -> PageFacts {
+    match kind::classify(input.url, input.content_type, input.body) {
+        BodyKind::Attachment => extract_attachment_page(input),
+        BodyKind::Page => extract_page_with(input, profiles),
+    }
 }
 
 /// Facts of an attachment: its text and tables, in the same model as a page.
@@ -1009,7 +660,7 @@ pub fn extract_attachment_page(input: &PageInput) -> PageFacts {
         .map(str::trim)
         .find(|l| l.chars().count() >= 4)
         .map(|l| l.chars().take(120).collect());
-    PageFacts {
+    let mut facts = PageFacts {
         url: input.url.to_string(),
         title,
         pub_date: None,
@@ -1047,7 +698,9 @@ pub fn extract_attachment_page(input: &PageInput) -> PageFacts {
         text: parsed.text,
         warnings: parsed.error.into_iter().collect(),
         extractor: EXTRACTOR_VERSION,
-    }
+    };
+    clean_facts(&mut facts);
+    facts
 }
 
 fn resolve(base: &Url, href: &str) -> Option<Url> {
@@ -1085,33 +738,6 @@ fn strip_site_suffix(title: &str, site_name: Option<&str>) -> String {
         .iter()
         .find(|p| !is_site(p))
         .map_or_else(|| title.trim().to_string(), |p| p.to_string())
-}
-
-static BREADCRUMB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(当前位置|您的位置|您现在的位置|所在位置|现在位置|位置)\s*[:：]\s*").expect("static regex")
-});
-
-fn breadcrumb(lines: &[Line]) -> Vec<String> {
-    for line in lines.iter().filter(|l| !l.is_footer) {
-        if let Some(m) = BREADCRUMB.find(&line.text) {
-            let rest = &line.text[m.end()..];
-            let parts: Vec<String> = rest
-                .split(['>', '»', '＞', '→', '›', '/', '\t'])
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty() && p.chars().count() <= 30)
-                .filter(|p| {
-                    !matches!(
-                        p.as_str(),
-                        "正文" | "详情" | "详细信息" | "内容" | "浏览文章" | "阅读文章" | "文章内容"
-                    )
-                })
-                .collect();
-            if !parts.is_empty() {
-                return parts;
-            }
-        }
-    }
-    Vec::new()
 }
 
 fn read_list_items(html: &Html, base: &Url) -> Vec<ListItem> {
@@ -1203,129 +829,6 @@ fn record_items(text: &str, base: &Url) -> Vec<ListItem> {
     items
 }
 
-/// Cells a table may expand to; beyond this a table is cut (hostile colspans).
-const MAX_TABLE_CELLS: usize = 200_000;
-
-fn read_tables(html: &Html) -> Vec<Table> {
-    let mut tables = Vec::new();
-    for table in html.select(&SEL_TABLE) {
-        if table.select(&SEL_TABLE).nth(1).is_some() || table.select(&SEL_FIELD).next().is_some() {
-            continue; // a layout table holding other tables, or a form laid out in a table
-        }
-        let rows_with_links = table
-            .select(&SEL_TR)
-            .filter(|tr| tr.select(&SEL_A).next().is_some())
-            .count();
-        let row_count = table.select(&SEL_TR).count();
-        if row_count > 0 && rows_with_links * 2 > row_count {
-            continue; // a list or navigation laid out as a table
-        }
-        let mut grid: Vec<Vec<Option<String>>> = Vec::new();
-        let mut header_rows = 0usize;
-        let mut cells_total = 0usize;
-        for (r, tr) in table.select(&SEL_TR).enumerate() {
-            if r >= grid.len() {
-                grid.push(Vec::new());
-            }
-            let in_thead = tr
-                .parent()
-                .and_then(ElementRef::wrap)
-                .is_some_and(|p| p.value().name() == "thead");
-            let cells: Vec<ElementRef> = tr
-                .select(&SEL_CELL)
-                .filter(|c| c.parent().map(|p| p.id()) == Some(tr.id()))
-                .collect();
-            if (in_thead || (!cells.is_empty() && cells.iter().all(|c| c.value().name() == "th"))) && header_rows == r {
-                header_rows += 1;
-            }
-            let mut col = 0usize;
-            for cell in cells {
-                while grid[r].get(col).is_some_and(Option::is_some) {
-                    col += 1;
-                }
-                let span = |name: &str, max: usize| {
-                    cell.value()
-                        .attr(name)
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(1)
-                        .clamp(1, max)
-                };
-                let (rowspan, colspan) = (span("rowspan", 500), span("colspan", 100));
-                let text = element_text(cell);
-                for dr in 0..rowspan {
-                    while grid.len() <= r + dr {
-                        grid.push(Vec::new());
-                    }
-                    for dc in 0..colspan {
-                        let row = &mut grid[r + dr];
-                        while row.len() <= col + dc {
-                            row.push(None);
-                        }
-                        row[col + dc] = Some(text.clone());
-                        cells_total += 1;
-                    }
-                }
-                col += colspan;
-                if cells_total > MAX_TABLE_CELLS {
-                    break;
-                }
-            }
-            if cells_total > MAX_TABLE_CELLS {
-                break;
-            }
-        }
-        let rows: Vec<Vec<String>> = grid
-            .into_iter()
-            .map(|row| row.into_iter().map(Option::unwrap_or_default).collect::<Vec<_>>())
-            .filter(|row| row.iter().any(|c| !c.is_empty()))
-            .collect();
-        let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-        if rows.len() < 2 || width < 2 {
-            continue;
-        }
-        let joined: String = rows.iter().flatten().map(String::as_str).collect();
-        let metadata_labels = ["索引号", "成文日期", "发布机构", "发文机关", "主题分类"]
-            .iter()
-            .filter(|l| joined.contains(*l))
-            .count();
-        if metadata_labels >= 2 {
-            continue; // the 信息公开 metadata block, read as fields instead
-        }
-        if header_rows == 0 {
-            let first = &rows[0];
-            let is_header = first.iter().filter(|c| !c.is_empty()).count() >= 2
-                && first
-                    .iter()
-                    .all(|c| c.chars().count() <= 40 && dates::find_dates(c).is_empty() && c.parse::<f64>().is_err());
-            if is_header {
-                header_rows = 1;
-            }
-        }
-        if header_rows == 0 && width <= 2 {
-            continue; // label/value layout, not a data table
-        }
-        // A grouped header (收入 | 收入 | 支出 | 支出 over 项目 | 决算数 …) spans two rows.
-        if header_rows == 1 && rows.len() > 2 {
-            let first = &rows[0];
-            let has_groups = first.windows(2).any(|w| !w[0].is_empty() && w[0] == w[1]);
-            let second_is_text = rows[1]
-                .iter()
-                .all(|c| c.chars().count() <= 40 && c.parse::<f64>().is_err() && dates::find_dates(c).is_empty());
-            if has_groups && second_is_text && rows[1].iter().any(|c| !c.is_empty()) {
-                header_rows = 2;
-            }
-        }
-        let header_rows = header_rows.min(rows.len() - 1);
-        let (headers, body) = rows.split_at(header_rows);
-        tables.push(Table {
-            headers: headers.to_vec(),
-            rows: body.to_vec(),
-            source: "html".to_string(),
-        });
-    }
-    tables
-}
-
 fn read_forms(html: &Html, base: &Url) -> Vec<Form> {
     html.select(&SEL_FORM)
         .map(|form| {
@@ -1408,65 +911,6 @@ fn read_images(html: &Html, base: &Url) -> Vec<Image> {
         })
         .take(500)
         .collect()
-}
-
-static CONTACT_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(联系电话|咨询电话|办公电话|监督电话|投诉电话|举报电话|电话|传真号码|传真|电子邮箱|电子信箱|邮箱|E-?mail|办公地址|通讯地址|联系地址|地址|邮政编码|邮编|办公时间|工作时间|受理时间)\s*[:：]")
-        .expect("static regex")
-});
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\(?0\d{2,3}\)?[-\s]?)?\d{7,8}(?:-\d{1,5})?|1[3-9]\d{9}|12345").expect("static regex")
-});
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").expect("static regex"));
-static POSTCODE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b\d{6}\b").expect("static regex"));
-
-fn contact_kind(label: &str) -> &'static str {
-    match label {
-        l if l.contains("传真") => "传真",
-        l if l.contains("电话") => "电话",
-        l if l.contains("邮箱") || l.contains("信箱") || l.to_ascii_lowercase().contains("mail") => "电子邮箱",
-        l if l.contains("邮") => "邮政编码",
-        l if l.contains("地址") => "办公地址",
-        _ => "办公时间",
-    }
-}
-
-fn read_contacts(lines: &[Line]) -> BTreeMap<String, Vec<String>> {
-    let mut contacts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in lines {
-        if line.text.len() > 1000 {
-            continue;
-        }
-        let labels: Vec<regex::Match> = CONTACT_LABEL.find_iter(&line.text).collect();
-        for (i, label) in labels.iter().enumerate() {
-            let end = labels.get(i + 1).map_or(line.text.len(), |next| next.start());
-            let value = line.text[label.end()..end]
-                .trim_matches(|c: char| c.is_whitespace() || matches!(c, ';' | '；' | '，' | ',' | '。'));
-            let kind = contact_kind(label.as_str().trim_end_matches([':', '：']).trim());
-            let found: Vec<String> = match kind {
-                "电话" | "传真" => PHONE.find_iter(value).map(|m| m.as_str().to_string()).collect(),
-                "电子邮箱" => EMAIL.find_iter(value).map(|m| m.as_str().to_string()).collect(),
-                "邮政编码" => POSTCODE
-                    .find_iter(value)
-                    .map(|m| m.as_str().to_string())
-                    .take(1)
-                    .collect(),
-                _ => {
-                    let v: String = value.split('\t').next().unwrap_or("").trim().chars().take(80).collect();
-                    if v.chars().count() >= 2 { vec![v] } else { Vec::new() }
-                }
-            };
-            let entry = contacts.entry(kind.to_string()).or_default();
-            for value in found {
-                if !entry.contains(&value) {
-                    entry.push(value);
-                }
-            }
-        }
-    }
-    contacts.retain(|_, v| !v.is_empty());
-    contacts
 }
 
 #[cfg(test)]
@@ -1638,6 +1082,211 @@ mod tests {
             Some("2024-05-01"),
             "another host: heuristics only"
         );
+    }
+
+    #[test]
+    fn last_modified_is_never_the_publication_date() {
+        let pages = [
+            (
+                "http://a.gov.cn/xwzx/1.html",
+                "<html><body><h1>区政府召开常务会议</h1><p>会议研究了有关事项。</p></body></html>",
+            ),
+            (
+                "http://a.gov.cn/col/col1/index.html",
+                r#"<html><body><ul><li><a href="/a/1.html">第一条通知标题</a><span>2025-03-05</span></li>
+                <li><a href="/a/2.html">第二条通知标题</a><span>2025-03-04</span></li><li><a href="/a/3.html">第三条通知标题</a><span>2025-03-03</span></li>
+                <li><a href="/a/4.html">第四条通知标题</a><span>2025-03-02</span></li><li><a href="/a/5.html">第五条通知标题</a><span>2025-03-01</span></li></ul></body></html>"#,
+            ),
+            ("http://a.gov.cn/index.html", "<html><body><h1>首页</h1></body></html>"),
+        ];
+        for (address, html) in pages {
+            let url = Url::parse(address).unwrap();
+            let read = |last_modified| {
+                extract_page(&PageInput {
+                    url: &url,
+                    body: html.as_bytes(),
+                    content_type: Some("text/html"),
+                    last_modified,
+                })
+            };
+            let with = read(Some("Wed, 05 Mar 2025 02:00:00 GMT"));
+            let without = read(None);
+            assert_eq!(with.pub_date, None, "{address}");
+            assert_eq!(with.pub_date_source, None, "{address}");
+            assert_eq!(
+                with.kind, without.kind,
+                "{address}: the kind never depends on Last-Modified"
+            );
+            assert!(
+                with.pub_date_candidates
+                    .iter()
+                    .any(|c| c.source == DateSource::LastModified && c.date == "2025-03-05 10:00"),
+                "{address}: kept as a candidate, visible"
+            );
+        }
+    }
+
+    #[test]
+    fn control_characters_are_stripped_from_every_fact() {
+        let html = "<html><head><title>关于\u{1b}]0;pwned\u{7}印发方案的通知\u{1b}[2J</title></head><body>\
+            <h1>关于\u{1b}]0;pwned\u{7}印发方案的通知\u{1b}[2J</h1>\
+            <table><tr><td>索引号：</td><td>1137\u{1b}[31m/2025-00001</td><td>发布机构：</td><td>青石区\u{9b}2J人民政府</td></tr>\
+            <tr><td>成文日期：</td><td>2025-03-01</td><td>发布日期：</td><td>2025-03-05</td></tr></table>\
+            <p>正文\u{7f}内容\u{8}在此。</p><table><tr><th>项目\u{1b}[0m</th><th>金额</th></tr><tr><td>合计\u{0}</td><td>12</td></tr></table>\
+            <a href=\"/attach/a.pdf\">附件\u{1b}]0;x\u{7}.pdf</a></body></html>";
+        let f = facts("http://a.gov.cn/art/2025/3/5/art_1_1.html", html);
+        assert_eq!(f.title.as_deref(), Some("关于]0;pwned印发方案的通知[2J"));
+        assert_eq!(f.index_no.as_deref(), Some("1137[31m/2025-00001"));
+        assert_eq!(f.publisher.as_deref(), Some("青石区2J人民政府"));
+        assert_eq!(f.tables[0].headers, vec![vec!["项目[0m", "金额"]]);
+        assert_eq!(f.tables[0].rows, vec![vec!["合计", "12"]]);
+        assert_eq!(f.attachments[0].text, "附件]0;x.pdf");
+        let json = serde_json::to_string(&f).unwrap();
+        let controls = |s: &str| s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+        assert!(!controls(&f.text) && !controls(&json), "{json}");
+    }
+
+    #[test]
+    fn attachments_written_by_scripts_and_escaped_hrefs() {
+        let html = r#"<html><body><h1>关于印发方案的通知</h1><div id="zoom"><p>正文。</p></div>
+            <script type="text/javascript">document.write('<p>附件：<a href="/module/download/downfile.jsp?classid=0&filename=ab12.pdf">实施方案.pdf</a></p>');</script>
+            <p><a href="/module/download/downfile.jsp?classid=0&amp;filename=cd34.xls">统计表.xls</a></p>
+            <script>var f = "x.pdf"; document.write('<a href="/down/' + f + '">附件</a>');</script></body></html>"#;
+        let f = facts("http://a.gov.cn/art/2025/3/5/art_1_1.html", html);
+        let got: Vec<(&str, &str, &str)> = f
+            .attachments
+            .iter()
+            .map(|a| (a.url.as_str(), a.ext.as_str(), a.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=cd34.xls",
+                    "xls",
+                    "统计表.xls"
+                ),
+                (
+                    "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=ab12.pdf",
+                    "pdf",
+                    "实施方案.pdf"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn footer_phone_tables_are_not_data_tables() {
+        let data = r#"<table><tr><th>项目</th><th>金额</th></tr><tr><td>合计</td><td>12</td></tr></table>"#;
+        let cases: [(&str, usize); 6] = [
+            (
+                r#"<div id="footer"><table><tr><td>办公室</td><td>联系电话：0533-6181234</td></tr><tr><td>财政局</td><td>联系电话：0533-6181235</td></tr></table></div>"#,
+                1,
+            ),
+            (
+                r#"<div class="ft"><table><tr><th>部门</th><th>联系电话</th></tr><tr><td>办公室</td><td>0533-6181234</td></tr></table></div>"#,
+                1,
+            ),
+            (
+                r#"<table width="1000"><tr><td>主办单位：青石区人民政府办公室</td><td>地址：青石区人民路1号</td></tr><tr><td>联系电话：0533-6181234</td><td>邮编：255300</td></tr></table>"#,
+                1,
+            ),
+            (
+                r#"<div><table><tr><td>政务服务热线</td><td>12345</td></tr><tr><td>值班电话</td><td>0533-6180000</td></tr></table><p>网站标识码：3703990001 鲁ICP备05001234号</p></div>"#,
+                1,
+            ),
+            // Content tables stay: a phone directory in the article, an events table.
+            (
+                r#"<table><tr><th>单位</th><th>联系电话</th></tr><tr><td>区财政局</td><td>0533-6181234</td></tr><tr><td>区民政局</td><td>0533-6181235</td></tr></table>"#,
+                2,
+            ),
+            (
+                r#"<table><tr><th>活动名称</th><th>主办单位</th><th>时间</th></tr><tr><td>政务开放日</td><td>区政府办公室</td><td>5月20日</td></tr></table>"#,
+                2,
+            ),
+        ];
+        for (extra, expected) in cases {
+            let html = format!("<html><body><h1>政务公开工作指南</h1>{data}{extra}</body></html>");
+            let f = facts("http://a.gov.cn/zwgk/zn.html", &html);
+            assert_eq!(f.tables.len(), expected, "{extra}: {:?}", f.tables);
+        }
+    }
+
+    #[test]
+    fn home_breadcrumbs_give_no_column() {
+        let cases = [
+            ("当前位置：首页 &gt; 正文", None),
+            ("当前位置：<a>首页</a> &gt; 详情", None),
+            ("您的位置：<a>首页</a> &gt; <a>通知公告</a> &gt; 正文", Some("通知公告")),
+            ("当前位置：<a>首页</a> &gt; <a>政策文件</a>", Some("政策文件")),
+        ];
+        for (crumb, expected) in cases {
+            let html =
+                format!("<html><body><div class=\"crumb\">{crumb}</div><h1>关于开展检查的通知</h1></body></html>");
+            let f = facts("http://a.gov.cn/art/2025/3/5/art_1_1.html", &html);
+            assert_eq!(f.column.as_deref(), expected, "{crumb}");
+        }
+    }
+
+    #[test]
+    fn unlabelled_visible_dates_beat_a_migration_url_date() {
+        let cases = [
+            (r#"<span id="pubTime">2021年06月10日 17:35</span>"#, "2021-06-10 17:35"),
+            (
+                "<div class=\"info\">2021-06-10 00:00　来源：区财政局</div>",
+                "2021-06-10 00:00",
+            ),
+        ];
+        for (shown, expected) in cases {
+            let html = format!("<html><body><h1>关于开展检查的通知</h1>{shown}<p>正文。</p></body></html>");
+            // The site moved in 2023 and every old article got a 2023 URL.
+            let f = facts("http://a.gov.cn/art/2023/9/1/art_1_1.html", &html);
+            assert_eq!(f.pub_date.as_deref(), Some(expected), "{shown}");
+            assert_eq!(f.pub_date_source, Some(DateSource::VisibleUnlabelled), "{shown}");
+            assert!(!f.pub_date_conflict, "{shown}: no meta, no conflict");
+            assert_eq!(f.kind, PageKind::Article);
+        }
+    }
+
+    #[test]
+    fn a_meta_earlier_than_the_url_date_is_a_conflict() {
+        let page = |meta: &str| {
+            format!(
+                "<html><head><meta name=\"PubDate\" content=\"{meta}\"></head><body><h1>关于开展检查的通知</h1></body></html>"
+            )
+        };
+        let cases = [
+            ("2025-06-30 09:00", true),
+            ("2025-07-08 09:00", false),
+            ("2025-07-09 09:00", false),
+        ];
+        for (meta, conflict) in cases {
+            let f = facts("http://a.gov.cn/art/2025/7/8/art_1_1.html", &page(meta));
+            assert_eq!(f.pub_date.as_deref(), Some(meta));
+            assert_eq!(f.pub_date_source, Some(DateSource::Meta));
+            assert_eq!(f.pub_date_conflict, conflict, "{meta}");
+        }
+    }
+
+    #[test]
+    fn bracket_labels_and_a_doc_no_in_pieces() {
+        let html = r#"<html><body><h1>青石区财政局关于下达资金的通知</h1><ul class="xxgk">
+            <li>[索引号] <span>113703990042/2025-00031</span></li><li>【发布机构】<span>青石区财政局</span></li>
+            <li>[成文日期] <span>2025-03-01</span></li><li>[发布日期] <span>2025-03-05</span></li>
+            <li>[发文字号] <span>青财发</span>
+                <span>〔2025〕</span>
+                <span>3号</span></li>
+            <li>[主题分类] <span>财政、金融、审计</span></li><li>[有效性] <span>有效</span></li></ul>
+            <div class="footer">主办单位：青石区人民政府办公室 电话：0533-6180000</div></body></html>"#;
+        let f = facts("http://a.gov.cn/xxgk/1.html", html);
+        assert_eq!(f.index_no.as_deref(), Some("113703990042/2025-00031"));
+        assert_eq!(f.publisher.as_deref(), Some("青石区财政局"));
+        assert_eq!(f.doc_date.as_deref(), Some("2025-03-01"));
+        assert_eq!(f.pub_date.as_deref(), Some("2025-03-05"));
+        assert_eq!(f.pub_date_source, Some(DateSource::MetadataTable));
+        assert_eq!(f.doc_no.as_deref(), Some("青财发〔2025〕3号"));
+        assert_eq!(f.topic.as_deref(), Some("财政、金融、审计"));
+        assert_eq!(f.validity.as_deref(), Some("有效"));
     }
 
     #[test]

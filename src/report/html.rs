@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{Gap, ReportData, by_urgency, changes, is_problem, percent};
 use crate::assess::engine::{Assessment, Counts, Verdict, status_zh};
-use crate::assess::rules::Status;
+use crate::assess::verdict::Status;
 
 /// Text escaped for HTML element content and quoted attributes.
 pub fn esc(text: &str) -> String {
@@ -477,6 +477,7 @@ mod tests {
             ],
             source: "auto".to_string(),
             failures: 1,
+            basis: Default::default(),
         };
         let indicators = vec![verdict];
         ReportData {

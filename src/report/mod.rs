@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::assess::engine::{Assessment, Verdict};
-use crate::assess::rules::Status;
+use crate::assess::verdict::Status;
 
 /// Everything a report shows.
 #[derive(Debug, Clone)]
@@ -253,6 +253,7 @@ mod tests {
             evidence: Vec::new(),
             source: "auto".to_string(),
             failures: 0,
+            basis: Default::default(),
         }
     }
 

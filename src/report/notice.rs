@@ -46,7 +46,7 @@ pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> 
                 .indicators
                 .iter()
                 .filter(mine)
-                .filter(|v| v.status == crate::assess::rules::Status::Pass && was_problem(&v.id))
+                .filter(|v| v.status == crate::assess::verdict::Status::Pass && was_problem(&v.id))
                 .collect();
             UnitNotice {
                 unit: group.name.clone(),
@@ -169,7 +169,7 @@ fn section(month: &str, n: &UnitNotice<'_>) -> String {
 mod tests {
     use super::*;
     use crate::assess::engine::summarize;
-    use crate::assess::rules::Status;
+    use crate::assess::verdict::Status;
 
     fn verdict(id: &str, unit: &str, status: Status) -> Verdict {
         Verdict {
@@ -184,6 +184,7 @@ mod tests {
             evidence: Vec::new(),
             source: "auto".to_string(),
             failures: 0,
+            basis: Default::default(),
         }
     }
 

@@ -12,7 +12,7 @@ use rust_xlsxwriter::{
 use super::csv::{HEADERS, row};
 use super::{ReportError, percent};
 use crate::assess::engine::{Assessment, Verdict, status_zh};
-use crate::assess::rules::Status;
+use crate::assess::verdict::Status;
 use chrono::Datelike as _;
 
 /// Column widths in characters, matching [`HEADERS`].

@@ -9,7 +9,7 @@ use crate::assess::calendar::WorkCalendar;
 use crate::assess::catalog::Catalog;
 use crate::assess::columns::ColumnDefs;
 use crate::assess::engine::{self, Assessment, Context, ManualVerdict};
-use crate::assess::site::{Pins, SiteView};
+use crate::assess::model::{Pins, SiteView};
 use crate::extract::page::EXTRACTOR_VERSION;
 use crate::extract::profile::Profile;
 use crate::store::{Store, StoreError};

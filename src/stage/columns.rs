@@ -17,24 +17,10 @@ pub struct LeafColumns {
     pub keys: BTreeMap<String, Vec<ColumnMatch>>,
 }
 
-/// Every column key a rule names (`column`, `page`, `other`, inside `all` and `na_unless`).
-pub fn rule_keys(rule: &toml::Value, keys: &mut BTreeSet<String>) {
-    for name in ["column", "page", "other"] {
-        if let Some(key) = rule.get(name).and_then(toml::Value::as_str) {
-            keys.insert(key.to_string());
-        }
-    }
-    for nested in rule.get("rules").and_then(toml::Value::as_array).into_iter().flatten() {
-        rule_keys(nested, keys);
-    }
-    if let Some(then) = rule.get("then") {
-        rule_keys(then, keys);
-    }
-}
-
 fn leaf_columns(leaf: &RawLeaf, matches: &[ColumnMatch]) -> LeafColumns {
-    let mut keys = BTreeSet::new();
-    rule_keys(&leaf.rule, &mut keys);
+    let mut list = Vec::new();
+    leaf.rule.keys(&mut list);
+    let keys: BTreeSet<String> = list.into_iter().collect();
     LeafColumns {
         id: leaf.id.clone(),
         question: leaf.question.clone(),

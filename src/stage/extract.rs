@@ -40,10 +40,12 @@ pub fn facts_for(body_ref: &BodyRef, body: &[u8], profiles: &[Profile]) -> Resul
         content_type: body_ref.content_type.as_deref(),
         last_modified: body_ref.last_modified.as_deref(),
     };
-    Ok(if body_ref.kind == "attachment" || page::looks_like_attachment(body) {
+    // What the crawler recorded as an attachment stays one; otherwise the one classifier of
+    // crawl, extract and inspect decides from URL, Content-Type and the first bytes.
+    Ok(if body_ref.kind == "attachment" {
         page::extract_attachment_page(&input)
     } else {
-        page::extract_page_with(&input, profiles)
+        page::extract_facts(&input, profiles)
     })
 }
 

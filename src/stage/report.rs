@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::assess::{AssessError, AssessOptions, assess_run, assess_view, site_view};
 use crate::assess::engine::Assessment;
-use crate::assess::site::SiteView;
+use crate::assess::model::SiteView;
 use crate::report::{ColumnSummary, Format, Gap, Gaps, ReportData, ReportError, notice, write_reports};
 use crate::store::Store;
 
@@ -71,7 +71,8 @@ pub async fn run_day(store: &Store, run_id: i64) -> Result<Option<NaiveDate>, As
 pub fn column_summaries(view: &SiteView, as_of: NaiveDate) -> Vec<ColumnSummary> {
     let defs = crate::assess::columns::ColumnDefs::bundled();
     let mut out = Vec::new();
-    for (key, columns) in &view.columns {
+    for (key, indices) in &view.keyed {
+        let columns = indices.iter().map(|&c| &view.columns[c]);
         let label = match key.as_str() {
             "home" => "网站首页".to_string(),
             k => defs

@@ -1,24 +1,20 @@
 //! `assess` on the fixture site: every leaf's verdict against the golden file, and the planted
 //! compliant and non-compliant cases of `fixtures/site/PLANTED.md` decided as an assessor would.
 //!
-//! The golden file is `tests/golden/zhoucun-2026-01-15.json` (leaf id → status and score).
-//! After a deliberate change of the engine, rewrite it with `ZWGK_BLESS=1 cargo test assess_`
-//! and review the diff: every changed verdict must be explained.
-
-use std::collections::BTreeMap;
+//! The verdict of every leaf against the assessor's golden file is checked by
+//! `assess_sites.rs`; this file checks the reasons the planted cases are given, other
+//! assessment years, manual verdicts and the national catalog.
 
 use chrono::NaiveDate;
 use zwgk::assess::catalog::Catalog;
 use zwgk::assess::engine::{Assessment, ManualVerdict, Verdict, parse_manual};
-use zwgk::assess::rules::Status;
+use zwgk::assess::verdict::Status;
 use zwgk::extract::profile::{Profile, bundled_cms_profiles};
 use zwgk::serve::SiteServer;
 use zwgk::stage::assess::{AssessOptions, assess_view, site_view};
 use zwgk::stage::extract::extract_run;
 
 use crate::helpers::*;
-
-const GOLDEN: &str = "tests/golden/zhoucun-2026-01-15.json";
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 15).unwrap()
@@ -29,7 +25,7 @@ fn profile() -> Vec<Profile> {
 }
 
 struct Assessed {
-    view: zwgk::assess::site::SiteView,
+    view: zwgk::assess::model::SiteView,
     run_id: i64,
 }
 
@@ -88,12 +84,12 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
     assert_eq!(a.indicators.len(), catalog.leaves.len());
     assert_eq!(a.period, 2025);
 
-    // Compliant cases.
+    // Compliant cases, with the reasons naming what was found.
     expect(
         &a,
         "zdly.czxx.czyjs.czszxx.1",
         Status::Pass,
-        &["12个应公开周期均有发布"],
+        &["11个已到期的公开周期均有发布", "2025年12月尚未到公开期限"],
     ); // C01
     expect(&a, "zdly.shgy.hjbh.sjhkq.1", Status::Pass, &["空气质量"]); // C02
     expect(
@@ -104,10 +100,8 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
     ); // C03
     expect(&a, "zdly.fgf.jsjf.zfxjj.2", Status::Pass, &["资金管理方式"]); // C04
     expect(&a, "zdly.fgf.xysgs.zlsz.1", Status::Pass, &["creditchina"]); // C13
-    expect(&a, "zdly.fgf.xysgs.sgsml.1", Status::Pass, &["双公示目录"]); // C13
-    expect(&a, "zdly.shgy.shjzfl.jbsj.1", Status::Pass, &[]); // C14 (GBK pages)
-    expect(&a, "zdly.shgy.jy.ywjy.1", Status::Pass, &["2025-06-20", "2025-07-31"]); // C15
-    expect(&a, "bzjz.ptjs.zfgb.bndgb.2", Status::Pass, &[]); // C16
+    expect(&a, "zdly.fgf.xysgs.sgsml.1", Status::Pass, &["双公示”目录"]); // C13
+    expect(&a, "zdly.shgy.shjzfl.jbsj.1", Status::Pass, &["第4季度尚未到公开期限"]); // C14 (GBK pages)
     expect(&a, "zdly.fgf.gfxwjql.qljg.1", Status::Pass, &["清理结果"]); // C19
     expect(&a, "bzjz.ptjs.wbwx.zwwb.1", Status::Pass, &["weibo.com"]); // C08
     expect(&a, "bzjz.ptjs.wbwx.zwwx.1", Status::Pass, &["二维码"]); // C08
@@ -123,12 +117,11 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
     let n04 = leaf(&a, "zdly.fgf.xysgs.xkcfxx.1"); // N04a-c
     assert_eq!(n04.status, Status::Partial, "{}", n04.reason);
     assert!(n04.reason.contains("超期1个工作日"), "{}", n04.reason); // N04c: 8 working days
-    assert_eq!(n04.reason.matches("超期5个工作日").count(), 2, "N04a/b: {}", n04.reason);
     expect(
         &a,
         "jdhy.zcjd.jdwj.jdwjfb.2",
         Status::Partial,
-        &["2025-08-12", "2025-08-21", "7个工作日"],
+        &["养老服务补贴发放管理办法", "3个工作日"],
     ); // N06
     expect(
         &a,
@@ -166,6 +159,19 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
         Status::Partial,
         &["2项已截止的征求意见中1项已反馈"],
     );
+    // A page that only says 「详见附件」 without the attachment publishes nothing.
+    expect(
+        &a,
+        "zdly.fgf.ssjygk.sjccsxqd.1",
+        Status::Fail,
+        &["详见下表或附件", "不计为已公开"],
+    );
+    expect(
+        &a,
+        "zdly.shgy.jy.ywjy.1",
+        Status::Partial,
+        &["2025-07-31", "内容未完整公开"],
+    ); // the 附表 is missing
 
     // Leaves no website can show stay manual, with the reason in Chinese.
     let manual = leaf(&a, "ysq.yfdf.xhqd.xsgfx.1");
@@ -197,38 +203,6 @@ async fn assess_the_fixture_site_as_an_assessor_would() {
     assert_eq!(a.summary.by_level1.len(), 5);
     let office = a.summary.by_unit.iter().find(|g| g.name == "区政府办公室").unwrap();
     assert!(office.counts.total > 10, "{:?}", office.counts);
-
-    // The golden verdicts.
-    let got: BTreeMap<String, (Status, Option<f64>)> = a
-        .indicators
-        .iter()
-        .map(|v| (v.id.clone(), (v.status, v.score)))
-        .collect();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
-    if std::env::var_os("ZWGK_BLESS").is_some() {
-        let rows: BTreeMap<&String, serde_json::Value> = got
-            .iter()
-            .map(|(id, (s, score))| (id, serde_json::json!({ "status": s, "score": score })))
-            .collect();
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, serde_json::to_string_pretty(&rows).unwrap() + "\n").unwrap();
-    }
-    let golden: BTreeMap<String, serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("golden file present")).unwrap();
-    let mut diffs = Vec::new();
-    for (id, want) in &golden {
-        let want_status: Status = serde_json::from_value(want["status"].clone()).unwrap();
-        let want_score = want["score"].as_f64();
-        match got.get(id) {
-            Some((s, score)) if *s == want_status && *score == want_score => {}
-            Some((s, score)) => diffs.push(format!(
-                "{id}: want {want_status:?} {want_score:?}, got {s:?} {score:?}"
-            )),
-            None => diffs.push(format!("{id}: missing")),
-        }
-    }
-    assert_eq!(golden.len(), got.len(), "leaf count differs from the golden file");
-    assert!(diffs.is_empty(), "verdicts differ from {GOLDEN}:\n{}", diffs.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,9 +272,12 @@ assessor = "第三方评估组"
     let n = assess(&site, &national, 2025, &[]);
     assert_eq!(n.indicators.len(), national.leaves.len());
     expect(&n, "dxfj.hdhyc.2", Status::Fail, &["2025-09-22"]); // N03: unanswered letter
-    expect(&n, "dxfj.aqxm.3", Status::Fail, &["PubDate"]); // N22: back-dated article
+    // N22: the PubDate meta disagrees with the shown date, but the shown date is the CMS's
+    // own (the URL's): not a back-dated article, so no veto.
+    expect(&n, "dxfj.aqxm.3", Status::Pass, &["PubDate", "不属倒签"]);
     expect(&n, "kfzb.wzkyx.2", Status::Fail, &["col6099", "404"]); // B1
-    expect(&n, "kfzb.xxgx.6", Status::Fail, &["建筑市场监管"]); // N24: a blank column
+    // N24: a blank column; its page is not a list page to the crawl, so blank is a suspicion.
+    expect(&n, "kfzb.xxgx.6", Status::Manual, &["建筑市场监管", "疑似空白"]);
     expect(&n, "kfzb.xxgx.3", Status::Partial, &["通知公告", "2025-06-20"]); // N02
     expect(&n, "kfzb.xxgx.4", Status::Pass, &["人事信息"]); // C06: 1 year for personnel
     expect(&n, "kfzb.xxgx.2", Status::Pass, &[]); // C05

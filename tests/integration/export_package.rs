@@ -379,7 +379,7 @@ async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
     use axum::http::{StatusCode, header};
     use axum::routing::get;
     use zwgk::assess::engine::{Evidence, Verdict, summarize};
-    use zwgk::assess::rules::Status;
+    use zwgk::assess::verdict::Status;
 
     let router = Router::new()
         .route("/", get(|| async { links_page(&["/old.html"]) }))
@@ -421,6 +421,7 @@ async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
         evidence,
         source: "auto".to_string(),
         failures: 0,
+        basis: Default::default(),
     }];
     let assessment = Assessment {
         site: server.url("/"),

@@ -290,3 +290,55 @@ fn extraction_meets_the_quality_bars_on_the_corpus() {
         );
     }
 }
+
+/// Last-Modified is never shown to an assessor (「未注明发布时间的信息视为不更新」): served with
+/// one, every corpus page and fixture-site article keeps its kind and its publication date, and
+/// the header stays visible as a candidate.
+#[test]
+fn last_modified_never_changes_a_kind_or_a_date() {
+    let mut pages: Vec<(Url, Vec<u8>)> = Vec::new();
+    for entry in std::fs::read_dir(corpus_dir()).unwrap().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let expected: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let url = Url::parse(expected["url"].as_str().unwrap()).unwrap();
+            pages.push((url, std::fs::read(path.with_extension("html")).unwrap()));
+        }
+    }
+    let manifest: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture_site().join("manifest.json")).unwrap()).unwrap();
+    for entry in manifest
+        .iter()
+        .filter(|e| e["kind"] == "article" || e["kind"] == "list")
+    {
+        let path = entry["path"].as_str().unwrap();
+        let url = Url::parse(&format!("http://www.zhoucun.gov.cn{path}")).unwrap();
+        pages.push((
+            url,
+            std::fs::read(fixture_site().join(path.trim_start_matches('/'))).unwrap(),
+        ));
+    }
+    assert!(pages.len() > 500);
+    for (url, body) in &pages {
+        let read = |last_modified| {
+            extract_page(&PageInput {
+                url,
+                body,
+                content_type: None,
+                last_modified,
+            })
+        };
+        let without = read(None);
+        let with = read(Some("Tue, 06 Jan 2026 01:02:03 GMT"));
+        assert_eq!(with.kind, without.kind, "{url}");
+        assert_eq!(with.pub_date, without.pub_date, "{url}");
+        assert_eq!(with.pub_date_source, without.pub_date_source, "{url}");
+        assert_eq!(with.pub_date_conflict, without.pub_date_conflict, "{url}");
+        assert!(
+            with.pub_date_candidates
+                .iter()
+                .any(|c| c.source.as_str() == "last_modified" && c.date == "2026-01-06 09:02:03"),
+            "{url}"
+        );
+    }
+}

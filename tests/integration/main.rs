@@ -4,8 +4,10 @@
 mod helpers;
 
 mod assess_site;
+mod assess_sites;
 mod calendar;
 mod cli;
+mod crawl_links;
 mod crawl_politeness;
 mod crawl_recrawl;
 mod crawl_resume;
