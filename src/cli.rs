@@ -66,10 +66,26 @@ pub enum Command {
     /// record), a CDXJ index, verdicts.json, manifest.json (SHA-256 of every file) and 说明.txt.
     /// Exporting the same run again gives byte-identical files.
     Export(ExportArgs),
+    /// Indicator catalogs: check one (every rule typed, every column key and document kind
+    /// defined, every pattern valid) before using it with --catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// The working-day calendar: show a year's holiday arrangement and where it comes from
     /// (a bundled State Council notice, a notice file, or 推定 by rule), or check a notice file.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog file, or every bundled catalog when none is given.
+    Check(CatalogCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogCheckArgs {
+    /// A catalog TOML file (default: the bundled ones).
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -415,6 +431,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => run_report(args).await,
         Command::Audit(args) => run_audit(args).await,
         Command::Export(args) => run_export(args).await,
+        Command::Catalog(CatalogCommand::Check(args)) => run_catalog_check(&args),
         Command::Calendar(CalendarCommand::Show(args)) => run_calendar_show(&args),
         Command::Calendar(CalendarCommand::Check(args)) => run_calendar_check(&args),
         Command::Inspect(args) => {
@@ -547,6 +564,42 @@ impl AssessInputs {
             calendar: &self.calendar,
         }
     }
+}
+
+fn run_catalog_check(args: &CatalogCheckArgs) -> anyhow::Result<ExitCode> {
+    use crate::assess::catalog::{BUNDLED, Catalog, Rule};
+    let catalogs: Vec<Catalog> = match &args.file {
+        Some(path) => vec![Catalog::load(&path.display().to_string())?],
+        None => BUNDLED
+            .iter()
+            .map(|(name, ..)| Catalog::load(name))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut out = String::new();
+    for catalog in &catalogs {
+        let manual = catalog
+            .leaves
+            .iter()
+            .filter(|l| matches!(l.rule, Rule::Manual { .. }))
+            .count();
+        let mut keys = Vec::new();
+        for leaf in &catalog.leaves {
+            leaf.rule.keys(&mut keys);
+        }
+        keys.sort();
+        keys.dedup();
+        out.push_str(&format!(
+            "`{}` ({}): {} leaves, {} automatic, {} manual, {} column keys — valid\n",
+            catalog.file,
+            catalog.info.id,
+            catalog.leaves.len(),
+            catalog.leaves.len() - manual,
+            manual,
+            keys.len()
+        ));
+    }
+    emit(&out);
+    Ok(ExitCode::Success)
 }
 
 fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitCode> {

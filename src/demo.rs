@@ -116,14 +116,11 @@ pub async fn run_demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCod
         c.na
     );
     for group in &assessment.summary.by_level1 {
-        println!(
-            "  {:<12} 平均得分 {}",
-            group.name,
-            group
-                .counts
-                .score
-                .map_or("—".to_string(), |s| format!("{:.1}", s * 100.0))
-        );
+        println!("  {:<12} 平均得分 {}", group.name, group.counts.score_zh());
+    }
+    println!("  {}", assessment.understanding.summary_zh());
+    if let Some(warning) = &assessment.understanding.warning {
+        println!("  请注意：{warning}");
     }
     let assessment_path = out.join("assessment.json");
     std::fs::write(&assessment_path, serde_json::to_string_pretty(&assessment)?)

@@ -66,7 +66,7 @@ pub fn render_assessment(a: &crate::assess::engine::Assessment) -> String {
             c.fail,
             c.manual,
             c.na,
-            c.score.map_or("—".to_string(), |s| format!("{:.1}", s * 100.0))
+            c.score_zh()
         )
     };
     let _ = writeln!(
@@ -77,6 +77,12 @@ pub fn render_assessment(a: &crate::assess::engine::Assessment) -> String {
     let _ = writeln!(out, "共 {} 项：{}", a.summary.counts.total, line(&a.summary.counts));
     if let Some(note) = a.calendar.note_zh() {
         let _ = writeln!(out, "注意：{note}");
+    }
+    if !a.understanding.level.is_empty() {
+        let _ = writeln!(out, "{}", a.understanding.summary_zh());
+    }
+    if let Some(warning) = &a.understanding.warning {
+        let _ = writeln!(out, "请注意：{warning}");
     }
     for group in &a.summary.by_level1 {
         let _ = writeln!(

@@ -366,6 +366,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Leaves with an automatic score (pass, partial, fail).
+    pub fn scored(&self) -> usize {
+        self.pass + self.partial + self.fail
+    }
+
+    /// 「85.0（14项中12项自动评价）」: a mean always says how many leaves it covers.
+    pub fn score_zh(&self) -> String {
+        match self.score {
+            Some(s) => format!("{:.1}（{}项中{}项自动评价）", s * 100.0, self.total, self.scored()),
+            None => format!("—（{}项均无自动评价）", self.total),
+        }
+    }
+
     fn add(&mut self, v: &Verdict, scores: &mut Vec<f64>) {
         self.total += 1;
         match v.status {
@@ -461,6 +474,58 @@ pub struct Assessment {
     /// The working-day calendar the arithmetic used, year by year.
     #[serde(default)]
     pub calendar: CalendarUse,
+    /// How well zwgk understood the site: a report of poor understanding warns before it
+    /// presents failures as the site's state.
+    #[serde(default)]
+    pub understanding: Understanding,
+}
+
+/// zwgk's account of how well it read the site.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Understanding {
+    /// The district as the site names itself.
+    pub district: Option<String>,
+    /// Columns found on the site.
+    pub columns: usize,
+    /// Column keys the catalog names, and how many of them were found.
+    pub keys_used: usize,
+    pub keys_found: usize,
+    /// The Chinese names of the keys not found.
+    pub keys_missing: Vec<String>,
+    pub documents: usize,
+    /// Documents with no publication date the crawl could read.
+    pub undated_documents: usize,
+    /// Automatic leaves decided on documents found outside their named column.
+    pub leaves_fallback: usize,
+    /// Automatic leaves for which nothing was found anywhere.
+    pub leaves_not_found: usize,
+    pub leaves_automatic: usize,
+    /// 良好 / 一般 / 较差.
+    pub level: String,
+    /// What a reader must know before trusting the failures, when understanding is poor.
+    pub warning: Option<String>,
+}
+
+impl Understanding {
+    /// 「网站理解情况：…」 in one line.
+    pub fn summary_zh(&self) -> String {
+        format!(
+            "网站理解情况{}：识别栏目{}个，指标所需栏目类别{}类中找到{}类；信息{}条，其中{}条未注明或未能读取发布日期；{}项自动评价中{}项在其他栏目找到依据、{}项全站未找到",
+            if self.level.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", self.level)
+            },
+            self.columns,
+            self.keys_used,
+            self.keys_found,
+            self.documents,
+            self.undated_documents,
+            self.leaves_automatic,
+            self.leaves_fallback,
+            self.leaves_not_found
+        )
+    }
 }
 
 /// Where the working days of the years an assessment looks at came from.

@@ -52,6 +52,7 @@ a{color:#1565c0}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 .muted{color:#7b8794}
 .warn{border-left:4px solid var(--partial);background:#fff4e5;padding:8px 12px}
+.alarm{border:2px solid var(--fail);background:#fdecea;padding:10px 14px;font-size:15px}
 .chart{width:100%;height:auto}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}tr,li{break-inside:avoid}
@@ -118,7 +119,10 @@ pub(crate) fn evidence_list(v: &Verdict) -> String {
 pub fn render(data: &ReportData) -> String {
     let a = &data.assessment;
     let mut out = String::with_capacity(256 * 1024);
-    let title = format!("{} 政务公开测评报告", a.site);
+    let title = match &a.understanding.district {
+        Some(district) => format!("{district}人民政府网站 政务公开测评报告"),
+        None => format!("{} 政务公开测评报告", a.site),
+    };
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
@@ -127,7 +131,14 @@ pub fn render(data: &ReportData) -> String {
          <title>{}</title><style>{STYLE}</style></head><body>",
         esc(&title)
     );
-    let _ = write!(out, "<h1>政务公开测评报告</h1>{}", meta_line(a));
+    let heading = match &a.understanding.district {
+        Some(district) => format!("{}人民政府网站政务公开测评报告", esc(district)),
+        None => "政务公开测评报告".to_string(),
+    };
+    let _ = write!(out, "<h1>{heading}</h1>{}", meta_line(a));
+    if let Some(warning) = &a.understanding.warning {
+        let _ = write!(out, "<p class=\"alarm\"><b>请注意：</b>{}</p>", esc(warning));
+    }
     if let Some(note) = a.calendar.note_zh() {
         let _ = write!(out, "<p class=\"warn\">注意：{}</p>", esc(&note));
     }
@@ -176,9 +187,23 @@ fn overview(out: &mut String, a: &Assessment, n: &str) {
     }
     let _ = write!(
         out,
-        "<div class=\"card\"><b>{}</b>自动评价平均得分</div></div>",
-        percent(c.score)
+        "<div class=\"card\"><b>{}</b>自动评价平均得分（{}项中{}项）</div></div>",
+        percent(c.score),
+        c.total,
+        c.scored()
     );
+    let u = &a.understanding;
+    if !u.level.is_empty() {
+        let _ = write!(out, "<p class=\"meta\">{}", esc(&u.summary_zh()));
+        if !u.keys_missing.is_empty() {
+            let _ = write!(
+                out,
+                "；未找到的栏目类别：{}",
+                esc(&u.keys_missing.iter().take(20).cloned().collect::<Vec<_>>().join("、"))
+            );
+        }
+        out.push_str("。</p>");
+    }
     out.push_str(&chart(
         &a.summary
             .by_level1
@@ -186,7 +211,7 @@ fn overview(out: &mut String, a: &Assessment, n: &str) {
             .map(|g| (g.name.as_str(), &g.counts))
             .collect::<Vec<_>>(),
     ));
-    out.push_str("<table><thead><tr><th>一级指标</th><th>指标数</th><th>达标</th><th>部分达标</th><th>不达标</th><th>待人工评价</th><th>不适用</th><th>平均得分</th></tr></thead><tbody>");
+    out.push_str("<table><thead><tr><th>一级指标</th><th>指标数</th><th>达标</th><th>部分达标</th><th>不达标</th><th>待人工评价</th><th>不适用</th><th>平均得分（自动评价项数）</th></tr></thead><tbody>");
     for g in &a.summary.by_level1 {
         let k = &g.counts;
         let _ = write!(
@@ -199,7 +224,7 @@ fn overview(out: &mut String, a: &Assessment, n: &str) {
             k.fail,
             k.manual,
             k.na,
-            percent(k.score)
+            esc(&k.score_zh())
         );
     }
     out.push_str("</tbody></table>");
@@ -492,6 +517,7 @@ mod tests {
                 summary: summarize(&indicators),
                 indicators,
                 calendar: Default::default(),
+                understanding: Default::default(),
             },
             previous: None,
             gaps,

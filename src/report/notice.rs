@@ -200,6 +200,7 @@ mod tests {
             summary: summarize(&indicators),
             indicators,
             calendar: Default::default(),
+            understanding: Default::default(),
         }
     }
 

@@ -70,6 +70,92 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
     Ok(view)
 }
 
+/// How well the run's site was understood (see [`engine::Understanding`]).
+fn understanding(
+    site: &SiteView,
+    catalog: &Catalog,
+    defs: &ColumnDefs,
+    leaves: &[(crate::assess::verdict::Basis, bool)],
+) -> engine::Understanding {
+    use crate::assess::verdict::Basis;
+    let mut keys: Vec<String> = Vec::new();
+    for leaf in &catalog.leaves {
+        leaf.rule.keys(&mut keys);
+    }
+    // A key of alternatives (`a|b`) is found when one of them is.
+    let groups: Vec<&String> = {
+        let mut g: Vec<&String> = keys.iter().filter(|k| *k != "home").collect();
+        g.sort();
+        g.dedup();
+        g
+    };
+    let found = |k: &str| !site.key_columns(k).is_empty();
+    let missing: Vec<String> = groups
+        .iter()
+        .filter(|k| !found(k))
+        .map(|k| {
+            k.split('|')
+                .map(|one| {
+                    defs.keys
+                        .get(one.trim())
+                        .and_then(|d| d.names.first().cloned())
+                        .unwrap_or_else(|| one.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join("或")
+        })
+        .collect();
+    let documents = site.all_documents_cached();
+    let undated = documents.iter().filter(|d| d.date.is_none()).count();
+    let automatic = leaves.iter().filter(|(_, auto)| *auto).count();
+    let fallback = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::Fallback).count();
+    let not_found = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::NotFound).count();
+    let key_share = if groups.is_empty() {
+        1.0
+    } else {
+        (groups.len() - missing.len()) as f64 / groups.len() as f64
+    };
+    let undated_share = if documents.is_empty() {
+        1.0
+    } else {
+        undated as f64 / documents.len() as f64
+    };
+    let not_found_share = if automatic == 0 {
+        0.0
+    } else {
+        not_found as f64 / automatic as f64
+    };
+    let (level, warning) = if documents.is_empty() || key_share < 0.5 || undated_share > 0.4 || not_found_share > 0.4 {
+        (
+            "较差",
+            Some(format!(
+                "zwgk对本站的识别程度较低（指标所需栏目类别找到{:.0}%，{:.0}%的信息未读到发布日期，{:.0}%的自动评价项全站未找到依据）。以下“不达标”可能源于未能识别网站结构，而非网站确未公开，请先人工核对，或在站点配置中指定栏目后重新评估",
+                key_share * 100.0,
+                undated_share * 100.0,
+                not_found_share * 100.0
+            )),
+        )
+    } else if key_share < 0.75 || undated_share > 0.2 || not_found_share > 0.25 {
+        ("一般", None)
+    } else {
+        ("良好", None)
+    };
+    engine::Understanding {
+        district: site.district.clone(),
+        columns: site.columns.len(),
+        keys_used: groups.len(),
+        keys_found: groups.len() - missing.len(),
+        keys_missing: missing,
+        documents: documents.len(),
+        undated_documents: undated,
+        leaves_fallback: fallback,
+        leaves_not_found: not_found,
+        leaves_automatic: automatic,
+        level: level.to_string(),
+        warning,
+    }
+}
+
 /// Column pins and capabilities of the site profiles the user gave (later profiles win).
 fn site_settings(profiles: &[Profile]) -> (Pins, BTreeMap<String, bool>) {
     let mut pins = Pins::new();
@@ -104,6 +190,16 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
     let indicators = engine::assess_leaves(options.catalog, &cx, options.manual);
     tracing::info!(ms = started.elapsed().as_millis(), "leaves assessed");
     let summary = engine::summarize(&indicators);
+    let indicators_for_understanding: Vec<(crate::assess::verdict::Basis, bool)> = indicators
+        .iter()
+        .zip(&options.catalog.leaves)
+        .map(|(v, leaf)| {
+            (
+                v.basis,
+                !matches!(leaf.rule, crate::assess::catalog::Rule::Manual { .. }),
+            )
+        })
+        .collect();
     Ok(Assessment {
         site: site.origin.clone(),
         run_id,
@@ -115,5 +211,6 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
         indicators,
         summary,
         calendar: engine::CalendarUse::of(calendar, options.year - 1, options.as_of.year()),
+        understanding: understanding(site, options.catalog, &defs, &indicators_for_understanding),
     })
 }

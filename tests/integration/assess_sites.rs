@@ -62,15 +62,22 @@ fn path_of(url: &str) -> String {
 /// Crawls, extracts and assesses a fixture site zero-config, and compares with its golden file.
 pub async fn agreement(site: &str, golden_file: &str) -> (Assessment, Agreement) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(site);
+    let server = SiteServer::start(root).await.unwrap();
+    let start = server.url("/index.html");
+    let (assessment, agreement, _) = agreement_at(&start, golden_file).await;
+    drop(server);
+    (assessment, agreement)
+}
+
+/// The same, for a site already served at `start` (our server or a plain static one).
+pub async fn agreement_at(start: &str, golden_file: &str) -> (Assessment, Agreement, zwgk::assess::model::SiteView) {
     let golden: Golden = serde_json::from_str(
         &std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(golden_file))
             .expect("golden file"),
     )
     .expect("golden file parses");
-    let server = SiteServer::start(root).await.unwrap();
     let store = TestStore::new().await;
-    let report = run(&settings(&server.url("/index.html")), &store.store).await;
-    drop(server);
+    let report = run(&settings(start), &store.store).await;
     extract_run(&store.store, report.run_id, false, &bundled_cms_profiles())
         .await
         .unwrap();
@@ -126,7 +133,27 @@ pub async fn agreement(site: &str, golden_file: &str) -> (Assessment, Agreement)
             }
         }
     }
-    (assessment, agreement)
+    (assessment, agreement, view)
+}
+
+/// A zero-config audit of another district shows nothing of 周村区: the table's own units
+/// stay (they are the catalog's), but reasons, evidence and the report's title come from the
+/// site.
+fn no_other_district(assessment: &Assessment, district: &str) {
+    assert_eq!(assessment.understanding.district.as_deref(), Some(district));
+    for v in &assessment.indicators {
+        let said = format!(
+            "{} {}",
+            v.reason,
+            v.evidence
+                .iter()
+                .map(|e| format!("{} {}", e.url, e.excerpt))
+                .collect::<String>()
+        );
+        for foreign in ["周村", "淄博", "zibo", "zhoucun"] {
+            assert!(!said.contains(foreign), "{}: {foreign} in {said}", v.id);
+        }
+    }
 }
 
 fn report(name: &str, a: &Agreement) -> String {
@@ -143,7 +170,8 @@ fn report(name: &str, a: &Agreement) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hanweb_platform_site_agrees_with_the_assessor() {
-    let (_, a) = agreement("fixtures/site-hanweb", "tests/golden/site-hanweb-2026-05-20.json").await;
+    let (assessment, a) = agreement("fixtures/site-hanweb", "tests/golden/site-hanweb-2026-05-20.json").await;
+    no_other_district(&assessment, "青岚区");
     let text = report("site-hanweb", &a);
     println!("{text}");
     assert!(a.share() >= 0.95, "{text}");
@@ -151,7 +179,8 @@ async fn hanweb_platform_site_agrees_with_the_assessor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trs_portal_site_agrees_with_the_assessor() {
-    let (_, a) = agreement("fixtures/site-trs", "tests/golden/site-trs-2026-01-12.json").await;
+    let (assessment, a) = agreement("fixtures/site-trs", "tests/golden/site-trs-2026-01-12.json").await;
+    no_other_district(&assessment, "澜溪区");
     let text = report("site-trs", &a);
     println!("{text}");
     assert!(a.share() >= 0.95, "{text}");
@@ -166,4 +195,46 @@ async fn zhoucun_site_agrees_with_the_assessor() {
     // (docs/assessing.md); the leaves zwgk still reads differently are listed in the closing
     // notes and in BENCHMARKS.md. The floor is what zwgk reaches today, not the target.
     assert!(a.share() >= 0.90, "{text}");
+}
+
+/// Served by a plain static server (python3 -m http.server: no dataproxy.jsp, Last-Modified
+/// on every file), the TRS site is judged as when our server serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trs_site_served_by_a_plain_static_server_agrees_too() {
+    let python = PythonServer::start(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/site-trs"));
+    let (_, a, _) = agreement_at(
+        &format!("{}/index.html", python.origin),
+        "tests/golden/site-trs-2026-01-12.json",
+    )
+    .await;
+    let text = report("site-trs (python3 -m http.server)", &a);
+    println!("{text}");
+    assert!(a.share() >= 0.95, "{text}");
+}
+
+/// Column identity never depends on the server: served by python3 -m http.server (every
+/// column page carries Last-Modified; Hanweb's dataproxy.jsp paging does not answer), the
+/// 周村区 site resolves the same column keys, and no leaf turns into 「网站未找到栏目」.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn columns_are_the_same_whoever_serves_the_site() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/site");
+    let ours = SiteServer::start(root.clone()).await.unwrap();
+    let (ours_a, _, ours_view) = agreement_at(&ours.url("/index.html"), "tests/golden/zhoucun-2026-01-15.json").await;
+    drop(ours);
+    let python = PythonServer::start(&root);
+    let (python_a, _, python_view) = agreement_at(
+        &format!("{}/index.html", python.origin),
+        "tests/golden/zhoucun-2026-01-15.json",
+    )
+    .await;
+    let keys = |v: &zwgk::assess::model::SiteView| v.keyed.keys().filter(|k| *k != "home").cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&ours_view), keys(&python_view), "the same column keys resolve");
+    let not_found = |a: &Assessment| {
+        a.indicators
+            .iter()
+            .filter(|v| v.reason.contains("网站未找到"))
+            .map(|v| v.id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(not_found(&ours_a), not_found(&python_a));
 }

@@ -86,3 +86,47 @@ pub fn paths(server: &SiteServer) -> Vec<String> {
 pub fn fixture_site() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/site")
 }
+
+/// A plain static server, as many district portals are: `python3 -m http.server` on
+/// 127.0.0.1 serving a directory (no dataproxy.jsp, no downfile.jsp, no templates), killed on
+/// drop. It needs the machine's python3; a missing one fails the test loudly.
+pub struct PythonServer {
+    child: std::process::Child,
+    pub origin: String,
+}
+
+impl PythonServer {
+    pub fn start(root: &std::path::Path) -> PythonServer {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+            .arg(root)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 is needed to serve a fixture the way a plain static server does");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("python3 http.server says its port");
+        // "Serving HTTP on 127.0.0.1 port 43123 (http://127.0.0.1:43123/) ..."
+        let port: u16 = line
+            .split("port ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("cannot read the port from `{line}`"));
+        PythonServer {
+            child,
+            origin: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

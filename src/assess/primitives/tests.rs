@@ -451,3 +451,49 @@ fn a_picture_titled_page_without_a_picture_is_not_a_graphic_reading() {
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
     assert!(cites(&o, "/jd/2.html"), "{:?}", o.evidence);
 }
+
+#[test]
+fn a_reading_finds_its_document_by_title_or_doc_number_not_by_a_footer_link() {
+    let mut doc = page(
+        "/doc/1.html",
+        "某区人民政府关于印发某区养犬管理办法的通知",
+        "2025-03-01",
+        "全文。各街道办事处，区政府各部门。",
+    );
+    doc.doc_no = Some("某政发〔2025〕3号".into());
+    doc.links = vec![(url("/jd/1.html"), "相关解读".into())];
+    // The 解读 names its document by 文号 only and links other government sites in its footer.
+    let mut reading = page(
+        "/jd/1.html",
+        "养犬管理新规答记者问",
+        "2025-03-03",
+        "《办法》（某政发〔2025〕3号）共二十条，主要内容如下。",
+    );
+    reading.links = vec![("http://www.sd.gov.cn/".into(), "山东省人民政府".into())];
+    let site = Site::new(
+        vec![doc, reading],
+        &[
+            ("policy_docs", "政策文件", "/doc/", vec![0]),
+            ("interpretation", "政策解读", "/jd/", vec![1]),
+        ],
+    );
+    let o = site.eval(
+        r#"{ kind = "cross_linked", column = "policy_docs", other = "interpretation" }"#,
+        "2026-01-12",
+        2025,
+    );
+    // The reading does not link its document: one direction is missing, and nothing is manual.
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert!(
+        o.reason
+            .contains("未链接文件《某区人民政府关于印发某区养犬管理办法的通知》"),
+        "{}",
+        o.reason
+    );
+    let timely = site.eval(
+        r#"{ kind = "timeliness", find = { label = "政策解读", columns = "interpretation", window = "since_year", site_wide = false }, limit_days = 3, day_type = "working", event = "linked_doc_date" }"#,
+        "2026-01-12",
+        2025,
+    );
+    assert_eq!(timely.status, Status::Pass, "{}", timely.reason);
+}

@@ -97,6 +97,20 @@ pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
     {
         return Some(p);
     }
+    // By the 文号 the 解读 cites (「（某政发〔2025〕3号）」).
+    let cited_numbers: Vec<&str> = DOC_NO.find_iter(page.text()).map(|m| m.as_str()).take(5).collect();
+    if !cited_numbers.is_empty()
+        && let Some(p) = cx.site.pages.iter().find(|p| {
+            p.url != page.url
+                && p.kind == "article"
+                && !p.title.contains("解读")
+                && p.doc_no
+                    .as_deref()
+                    .is_some_and(|n| cited_numbers.iter().any(|c| normalize_doc_no(c) == normalize_doc_no(n)))
+        })
+    {
+        return Some(p);
+    }
     let policy = cx.site.key_columns("policy_docs");
     let policy_urls: std::collections::HashSet<&str> =
         cx.site.column_documents(&policy).iter().map(|d| d.url).collect();
@@ -111,6 +125,22 @@ pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
         .into_iter()
         .find(|d| d.url != page.url && d.title.contains(n) && !d.title.contains("解读"))
         .and_then(|d| d.page)
+}
+
+/// A 文号: 某政发〔2025〕3号, 某政办字[2025]12号.
+static DOC_NO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[\p{Han}]{1,8}[〔\[（(]\d{4}[〕\]）)]\d{1,4}号").expect("valid regex"));
+
+/// 文号 compared without the kind of bracket.
+fn normalize_doc_no(n: &str) -> String {
+    n.chars()
+        .map(|c| match c {
+            '〔' | '[' | '（' | '(' => '[',
+            '〕' | ']' | '）' | ')' => ']',
+            c => c,
+        })
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The document a 解读's title names: 《临河区养犬管理办法》政策解读 → 临河区养犬管理办法.
@@ -241,4 +271,22 @@ pub fn timeliness(
     Outcome::graded(on_time, measured, reason, evidence)
         .with_estimated_calendar(estimated)
         .with_basis(found.basis)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doc_numbers_match_whatever_the_brackets() {
+        let found: Vec<&str> = DOC_NO
+            .find_iter("根据《某区养犬管理办法》（某政发〔2025〕3号）制定")
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(found, ["某政发〔2025〕3号"]);
+        assert_eq!(
+            normalize_doc_no("某政发〔2025〕3号"),
+            normalize_doc_no("某政发[2025]3号")
+        );
+    }
 }
