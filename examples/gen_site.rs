@@ -5,6 +5,9 @@
 //! 29 KB each, every one with navigation, breadcrumb, related links and prev/next links —
 //! the link density of a real district portal. Columns carry the names of a 政务公开 catalog
 //! (通知公告, 政策文件, 财政预决算 …) so the assessment benchmark's rules read real columns.
+//! With `--paged` each column list is cut TRS-style into windows of 20 items (`index.html`,
+//! `index_1.html` … reached through `createPageHTML(n, k, "index", "html")`), the shape whose
+//! windows once each counted as a column of their own.
 //! Deterministic: the same arguments give the same bytes.
 
 use std::fmt::Write as _;
@@ -12,6 +15,8 @@ use std::fs;
 use std::path::Path;
 
 const PER_COLUMN: usize = 200;
+/// Items per paging window with `--paged`.
+const PER_WINDOW: usize = 20;
 const FILLER: &str = "周村区人民政府认真贯彻落实政府信息公开条例，坚持以公开为常态、不公开为例外，推进决策、执行、管理、服务、结果公开。";
 
 /// Column names of a district portal, cycled over the generated columns.
@@ -67,9 +72,11 @@ fn nav(columns: usize) -> String {
 }
 
 fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let out = args.next().unwrap_or_else(|| "bench-site".to_string());
-    let articles: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20_000);
+    let (flags, mut args): (Vec<String>, Vec<String>) = std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    let paged = flags.iter().any(|f| f == "--paged");
+    args.reverse();
+    let out = args.pop().unwrap_or_else(|| "bench-site".to_string());
+    let articles: usize = args.pop().and_then(|a| a.parse().ok()).unwrap_or(20_000);
     let columns = articles.div_ceil(PER_COLUMN);
     let root = Path::new(&out);
     let nav = nav(columns);
@@ -92,20 +99,39 @@ fn main() -> std::io::Result<()> {
     }
     home.push_str("</body></html>");
     fs::write(root.join("index.html"), home)?;
+    let mut lists = 0;
     for c in 0..columns {
-        let mut page = head(column_name(c));
-        page.push_str("<ul>");
-        for i in c * PER_COLUMN..((c + 1) * PER_COLUMN).min(articles) {
-            let _ = write!(
-                page,
-                "<li><a href=\"{}\">关于第{i}号政务公开事项的通知</a><span>2025-03-05</span></li>",
-                article_path(i)
-            );
-        }
-        page.push_str("</ul></body></html>");
+        let items: Vec<usize> = (c * PER_COLUMN..((c + 1) * PER_COLUMN).min(articles)).collect();
+        let window = if paged { PER_WINDOW } else { PER_COLUMN };
+        let windows = items.len().div_ceil(window).max(1);
         let dir = root.join(format!("col/col{}", 6000 + c));
         fs::create_dir_all(&dir)?;
-        fs::write(dir.join("index.html"), page)?;
+        for (k, chunk) in items.chunks(window).enumerate() {
+            let mut page = head(column_name(c));
+            page.push_str("<ul>");
+            for &i in chunk {
+                let _ = write!(
+                    page,
+                    "<li><a href=\"{}\">关于第{i}号政务公开事项的通知</a><span>2025-03-05</span></li>",
+                    article_path(i)
+                );
+            }
+            page.push_str("</ul>");
+            if paged {
+                let _ = write!(
+                    page,
+                    "<script>createPageHTML({windows}, {k}, \"index\", \"html\");</script>"
+                );
+            }
+            page.push_str("</body></html>");
+            let name = if k == 0 {
+                "index.html".to_string()
+            } else {
+                format!("index_{k}.html")
+            };
+            fs::write(dir.join(name), page)?;
+            lists += 1;
+        }
     }
     for i in 0..articles {
         let mut page = head(&format!("关于第{i}号政务公开事项的通知"));
@@ -137,6 +163,6 @@ fn main() -> std::io::Result<()> {
         fs::create_dir_all(path.parent().expect("article paths have a parent"))?;
         fs::write(path, page)?;
     }
-    println!("wrote {} pages to {}", 1 + columns + articles, root.display());
+    println!("wrote {} pages to {}", 1 + lists + articles, root.display());
     Ok(())
 }

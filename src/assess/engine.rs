@@ -299,7 +299,10 @@ pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdic
                 status: outcome.status,
                 score: outcome.score.map(|s| (s * 1000.0).round() / 1000.0),
                 reason: outcome.reason,
-                evidence: outcome.evidence.iter().map(|c| evidence_of(cx.site, c)).collect(),
+                evidence: once_per_url(&outcome.evidence)
+                    .iter()
+                    .map(|c| evidence_of(cx.site, c))
+                    .collect(),
                 source: "auto".to_string(),
                 failures: outcome.failures,
                 basis: outcome.basis,
@@ -336,6 +339,26 @@ pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdic
             verdict
         })
         .collect()
+}
+
+/// Each URL cited once: sub-rules of one leaf often read the same page (the home page
+/// searched twice, a document proving two elements). Distinct excerpts of the page are kept,
+/// joined; the order of first citation stays.
+fn once_per_url(cites: &[Cite]) -> Vec<Cite> {
+    let mut out: Vec<Cite> = Vec::with_capacity(cites.len());
+    for c in cites {
+        match out.iter_mut().find(|o| o.url == c.url) {
+            Some(o) if !c.excerpt.is_empty() && !o.excerpt.contains(c.excerpt.as_str()) => {
+                if !o.excerpt.is_empty() {
+                    o.excerpt.push_str(" … ");
+                }
+                o.excerpt.push_str(&c.excerpt);
+            }
+            Some(_) => {}
+            None => out.push(c.clone()),
+        }
+    }
+    out
 }
 
 fn evidence_of(site: &SiteView, cite: &Cite) -> Evidence {
@@ -561,5 +584,26 @@ impl CalendarUse {
         Some(format!(
             "{years}尚无国务院节假日安排通知，工作日按《全国年节及纪念日放假办法》推定（调休未知）；涉及这些年份的工作日计算标注「按推定日历计算」。通知发布后可用 --calendar 文件载入"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::verdict::cite;
+
+    #[test]
+    fn a_page_cited_by_two_sub_rules_is_evidence_once() {
+        let cites = [
+            cite("http://a/index.html", "已查网站首页导航"),
+            cite("http://a/doc/1.html", "三公经费"),
+            cite("http://a/index.html", "已查网站首页导航"),
+            cite("http://a/doc/1.html", "组团数"),
+        ];
+        let once = once_per_url(&cites);
+        let urls: Vec<&str> = once.iter().map(|c| c.url.as_str()).collect();
+        assert_eq!(urls, ["http://a/index.html", "http://a/doc/1.html"]);
+        assert_eq!(once[0].excerpt, "已查网站首页导航");
+        assert_eq!(once[1].excerpt, "三公经费 … 组团数");
     }
 }
