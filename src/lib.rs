@@ -5,7 +5,9 @@
 //! tests; `cli` wires the subcommands.
 
 pub mod assess;
+pub mod atomic;
 pub mod cli;
+pub mod console;
 pub mod crawl;
 pub mod demo;
 pub mod exit;
@@ -15,6 +17,7 @@ pub mod inspect;
 pub mod parallel;
 pub mod report;
 pub mod serve;
+pub mod shutdown;
 pub mod stage;
 pub mod store;
 pub mod summary;

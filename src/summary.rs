@@ -4,22 +4,30 @@ use crate::crawl::CrawlReport;
 use crate::store::RunSummary;
 
 pub fn render_text(report: &CrawlReport) -> String {
+    use crate::crawl::StopReason;
     let s = &report.summary;
-    let mut out = String::new();
-    let head = if report.interrupted {
-        format!(
-            "crawl run {} interrupted; run the same command again to resume",
+    let resumed = if report.resumed { ", resumed" } else { "" };
+    let head = match report.stop {
+        StopReason::Finished => format!("crawl run {} finished{resumed}", report.run_id),
+        StopReason::FinishedWithPausedHosts => format!(
+            "crawl run {} finished{resumed}, but hosts were paused and their pages were not fetched (listed below)",
             report.run_id
-        )
-    } else {
-        format!(
-            "crawl run {} finished ({}){}",
+        ),
+        StopReason::NothingFetched => format!(
+            "crawl run {} fetched nothing{resumed}: no page of the site could be fetched (the reasons are below)",
+            report.run_id
+        ),
+        StopReason::PageLimit => format!(
+            "crawl run {} stopped at --max-pages{resumed}; run the same command again to continue it",
+            report.run_id
+        ),
+        StopReason::Interrupted | StopReason::Terminated => format!(
+            "crawl run {} {}{resumed}; run the same command again to resume",
             report.run_id,
-            report.stop_reason,
-            if report.resumed { ", resumed" } else { "" }
-        )
+            report.stop.label()
+        ),
     };
-    out.push_str(&head);
+    let mut out = head;
     out.push('\n');
     out.push_str(&render_counts(s));
     out

@@ -238,7 +238,12 @@ pub fn parse_manual(text: &str, file: &str, catalog: &Catalog) -> Result<Vec<Man
             .map_err(|e| format!("`{file}` is not a valid verdict file: {e}"))?
             .verdict
     };
+    let mut seen = std::collections::HashSet::new();
     for v in &verdicts {
+        // Two verdicts for one leaf: which one holds is the assessor's call, not zwgk's.
+        if !seen.insert(v.id.as_str()) {
+            return Err(format!("`{file}`: leaf `{}` has more than one verdict; keep one", v.id));
+        }
         if !catalog.leaves.iter().any(|l| l.id == v.id) {
             return Err(format!(
                 "`{file}`: leaf `{}` is not in the catalog `{}`",
@@ -501,6 +506,10 @@ pub struct Assessment {
     /// presents failures as the site's state.
     #[serde(default)]
     pub understanding: Understanding,
+    /// Set when the run judged did not finish (interrupted, stopped at its budget, still
+    /// running): pages it never reached read as missing, so every output says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfinished_run: Option<String>,
 }
 
 /// zwgk's account of how well it read the site.

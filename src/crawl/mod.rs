@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use url::Url;
 
+use crate::shutdown::Signal;
 use crate::store::{ClaimedUrl, HostUpdate, RunSummary, Store, StoreError, WriteOp, Writer};
 use canonical::Canonicalizer;
 use fetch::{FetchError, HttpSettings};
@@ -104,12 +105,70 @@ pub enum CrawlError {
     StartUrl(String),
 }
 
+/// Why a crawl stopped. Each has its own exit code (`StopReason::exit_code`), so a scheduler
+/// can tell a complete crawl from one that missed hosts, fetched nothing, ran out of budget
+/// or was stopped.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The frontier is exhausted: every page reachable in scope was fetched or given up.
+    Finished,
+    /// The frontier is exhausted except for the pages of paused hosts (unreachable,
+    /// robots.txt answering 5xx, too many failures in a row).
+    FinishedWithPausedHosts,
+    /// Not one page or attachment could be fetched.
+    NothingFetched,
+    /// `--max-pages` requests were made; the run stays open for the next crawl to continue.
+    PageLimit,
+    /// SIGINT; the run stays open.
+    Interrupted,
+    /// SIGTERM; the run stays open.
+    Terminated,
+}
+
+impl StopReason {
+    /// The text kept in `runs.stop_reason` and shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            StopReason::Finished => "finished",
+            StopReason::FinishedWithPausedHosts => "finished with paused hosts",
+            StopReason::NothingFetched => "nothing fetched",
+            StopReason::PageLimit => "page limit reached",
+            StopReason::Interrupted => "interrupted (SIGINT)",
+            StopReason::Terminated => "stopped (SIGTERM)",
+        }
+    }
+
+    pub fn exit_code(self) -> crate::exit::ExitCode {
+        use crate::exit::ExitCode;
+        match self {
+            StopReason::Finished => ExitCode::Success,
+            StopReason::FinishedWithPausedHosts => ExitCode::PausedHosts,
+            StopReason::NothingFetched => ExitCode::NothingFetched,
+            StopReason::PageLimit => ExitCode::Budget,
+            StopReason::Interrupted => ExitCode::Interrupted,
+            StopReason::Terminated => ExitCode::Terminated,
+        }
+    }
+
+    /// Whether the run stays open for the next crawl to resume.
+    pub fn resumable(self) -> bool {
+        matches!(
+            self,
+            StopReason::PageLimit | StopReason::Interrupted | StopReason::Terminated
+        )
+    }
+}
+
 /// How a crawl ended.
 #[derive(Debug, Clone, Serialize)]
 pub struct CrawlReport {
     pub run_id: i64,
     pub resumed: bool,
+    /// Stopped by a signal; the run is resumable.
     pub interrupted: bool,
+    pub stop: StopReason,
+    /// `stop` as text (kept for readers of earlier JSON).
     pub stop_reason: String,
     pub summary: RunSummary,
 }
@@ -177,12 +236,15 @@ fn now_ms() -> i64 {
 }
 
 /// Crawls (or resumes crawling) the site of `settings.start_url` into `store`. Stops early,
-/// leaving the run resumable, when `shutdown` completes.
+/// leaving the run resumable, when `shutdown` completes: requests in flight are abandoned
+/// (their URLs go back in the queue), everything already recorded stays.
 pub async fn crawl(
     settings: &CrawlSettings,
     store: &Store,
-    shutdown: impl Future<Output = ()>,
+    shutdown: impl Future<Output = Signal>,
 ) -> Result<CrawlReport, CrawlError> {
+    // One crawler per store, for the whole run.
+    let _lock = store.lock_for_crawl()?;
     let canonicalizer = Canonicalizer::new(settings.session_params.clone());
     let start = canonicalizer
         .canonicalize(&settings.start_url)
@@ -229,20 +291,47 @@ pub async fn crawl(
     let outcome = scheduler.run(event_rx, shutdown).await;
     drop(context);
     writer.finish().await?;
-    let (interrupted, stop_reason) = outcome?;
-    // URLs claimed but never dispatched (page limit, interrupt) go back to the queue.
+    let ending = outcome?;
+    // URLs claimed but never fetched (page limit, interrupt, abandoned requests) go back to
+    // the queue.
     store.release_claims(site.id).await?;
     let summary = store.run_summary(run_id).await?;
-    if !interrupted {
-        store.finish_run(run_id, &stop_reason, &summary).await?;
+    let stop = match ending {
+        Ending::Signal(Signal::Interrupt) => StopReason::Interrupted,
+        Ending::Signal(Signal::Terminate) => StopReason::Terminated,
+        Ending::Budget => StopReason::PageLimit,
+        Ending::Exhausted if summary.new + summary.changed + summary.unchanged + summary.redirects == 0 => {
+            StopReason::NothingFetched
+        }
+        Ending::Exhausted if !summary.paused_hosts.is_empty() => StopReason::FinishedWithPausedHosts,
+        Ending::Exhausted => StopReason::Finished,
+    };
+    if stop.resumable() {
+        store.pause_run(run_id, stop.label()).await?;
+    } else {
+        let state = if stop == StopReason::NothingFetched {
+            "failed"
+        } else {
+            "finished"
+        };
+        store.finish_run(run_id, state, stop.label(), &summary).await?;
     }
     Ok(CrawlReport {
         run_id,
         resumed,
-        interrupted,
-        stop_reason,
+        interrupted: matches!(ending, Ending::Signal(_)),
+        stop,
+        stop_reason: stop.label().to_string(),
         summary,
     })
+}
+
+/// How the scheduler's loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Exhausted,
+    Budget,
+    Signal(Signal),
 }
 
 struct Scheduler {
@@ -255,17 +344,16 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    /// Runs until the frontier is exhausted, the page limit is hit, or shutdown.
-    /// Returns (interrupted, stop reason).
+    /// Runs until the frontier is exhausted, the page limit is hit, or shutdown; returns the
+    /// signal that stopped it, if one did.
     async fn run(
         mut self,
         mut events: mpsc::UnboundedReceiver<Event>,
-        shutdown: impl Future<Output = ()>,
-    ) -> Result<(bool, String), CrawlError> {
+        shutdown: impl Future<Output = Signal>,
+    ) -> Result<Ending, CrawlError> {
         let progress = progress_bar(self.context.settings.show_progress);
         tokio::pin!(shutdown);
-        let mut stopping: Option<String> = None;
-        let mut interrupted = false;
+        let mut stopping: Option<Ending> = None;
         let mut claim_needed = true;
         let mut next_due_ms: Option<i64> = None;
         loop {
@@ -275,7 +363,7 @@ impl Scheduler {
                 .max_pages
                 .is_some_and(|max| self.dispatched >= max);
             if limit_reached && stopping.is_none() {
-                stopping = Some("page limit reached".to_string());
+                stopping = Some(Ending::Budget);
             }
             if stopping.is_none() && claim_needed && self.buffered() < CLAIM_LOW_WATER {
                 let batch = self
@@ -308,7 +396,7 @@ impl Scheduler {
                 if batch.urls.is_empty() {
                     match next_due_ms {
                         None => {
-                            stopping = Some("frontier exhausted".to_string());
+                            stopping = Some(Ending::Exhausted);
                             break;
                         }
                         Some(due) => {
@@ -338,13 +426,16 @@ impl Scheduler {
                     }
                 }
                 () = sleep => {}
-                () = &mut shutdown, if !interrupted => {
-                    interrupted = true;
-                    stopping = Some("interrupted".to_string());
+                signal = &mut shutdown, if !matches!(stopping, Some(Ending::Signal(_))) => {
+                    // Requests in flight are abandoned, not awaited: a slow server must not
+                    // hold the stop for the request timeout. What they recorded stays; their
+                    // URLs are still claimed and go back in the queue.
+                    self.tasks.abort_all();
+                    stopping = Some(Ending::Signal(signal));
                 }
             }
         }
-        // Let every task finish and drain the events they sent.
+        // Let every task end and drain the events they sent.
         while let Some(joined) = self.tasks.join_next().await {
             if let Err(e) = joined
                 && e.is_panic()
@@ -356,7 +447,7 @@ impl Scheduler {
             self.handle(event).await?;
         }
         progress.finish_and_clear();
-        Ok((interrupted, stopping.unwrap_or_default()))
+        Ok(stopping.unwrap_or(Ending::Exhausted))
     }
 
     /// Puts claimed URLs in their hosts' queues; those of a paused host are held in the store.

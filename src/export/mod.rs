@@ -104,7 +104,9 @@ pub async fn export_run_with_limit(
     export_scope(store, assessment, out, Scope::Cited, max_warc_bytes).await
 }
 
-/// Writes the package of `scope` (cited evidence, or the whole run) into `out`.
+/// Writes the package of `scope` (cited evidence, or the whole run) into `out`. The package is
+/// built beside `out` and swapped in whole at the end: a kill, a full disk or an error leaves
+/// the previous package as it was, never a mix of two.
 pub async fn export_scope(
     store: &Store,
     assessment: &Assessment,
@@ -121,7 +123,13 @@ pub async fn export_scope(
     if selection.cited.is_empty() {
         return Err(ExportError::NoCitedFetch { run_id });
     }
-    prepare_dir(out)?;
+    check_dir(out)?;
+    let staged = crate::atomic::StagedDir::new(out).map_err(|source| ExportError::Io {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let final_dir = out;
+    let out = staged.path();
     // The run's own time, never the clock: a re-export must give the same bytes.
     let run_time = finished_at.as_deref().unwrap_or(&started_at);
     let info = WarcInfo {
@@ -183,8 +191,12 @@ pub async fn export_scope(
     files.extend([INDEX, VERDICTS, README].map(String::from));
     let bytes = write_manifest(out, assessment, &files)?;
     files.push(MANIFEST.to_string());
+    staged.commit().map_err(|source| ExportError::Io {
+        path: final_dir.to_path_buf(),
+        source,
+    })?;
     Ok(ExportSummary {
-        out_dir: out.to_path_buf(),
+        out_dir: final_dir.to_path_buf(),
         files,
         warc_files,
         records,
@@ -197,15 +209,16 @@ pub async fn export_scope(
     })
 }
 
-/// Creates `out`, or clears an earlier package from it. Any other file stops the export:
-/// it never deletes what it did not write.
-fn prepare_dir(out: &Path) -> Result<(), ExportError> {
+/// `out` may be missing, empty, or an earlier package: any other file stops the export,
+/// which replaces the directory whole and never deletes what it did not write.
+fn check_dir(out: &Path) -> Result<(), ExportError> {
     let io_error = |source| ExportError::Io {
         path: out.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(out).map_err(io_error)?;
-    let mut ours = Vec::new();
+    if !out.exists() {
+        return Ok(());
+    }
     for entry in std::fs::read_dir(out).map_err(io_error)? {
         let entry = entry.map_err(io_error)?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -216,10 +229,6 @@ fn prepare_dir(out: &Path) -> Result<(), ExportError> {
                 file: name,
             });
         }
-        ours.push(entry.path());
-    }
-    for path in ours {
-        std::fs::remove_file(&path).map_err(|source| ExportError::Io { path, source })?;
     }
     Ok(())
 }

@@ -518,6 +518,7 @@ mod tests {
                 indicators,
                 calendar: Default::default(),
                 understanding: Default::default(),
+                unfinished_run: None,
             },
             previous: None,
             gaps,

@@ -104,37 +104,43 @@ pub enum ReportError {
     },
     #[error("cannot write the workbook {path}: {detail}")]
     Xlsx { path: PathBuf, detail: String },
+    #[error(
+        "`{dir}` holds `{file}`, which zwgk did not write; the 通报 folder is replaced whole, so move it away first"
+    )]
+    ForeignFile { dir: PathBuf, file: String },
 }
 
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| ReportError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|source| ReportError::Io {
+/// Stages one file of a set (see `crate::atomic`): nothing replaces an old file before every
+/// file of the set is written and flushed.
+pub(crate) fn stage_file(staged: &mut crate::atomic::Staged, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    staged.add(path, bytes).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
     })
 }
 
-/// Writes the chosen formats into `dir`; returns the files written.
+/// Writes the chosen formats into `dir`, all or none: a kill or a full disk leaves the
+/// previous reports; returns the files written.
 pub fn write_reports(dir: &Path, data: &ReportData, formats: &[Format]) -> Result<Vec<PathBuf>, ReportError> {
+    let mut staged = crate::atomic::Staged::default();
     let mut written = Vec::new();
     for &format in formats {
         let path = dir.join(format.file_name());
         match format {
-            Format::Html => write_file(&path, html::render(data).as_bytes())?,
-            Format::Xlsx => xlsx::write(&path, &data.assessment)?,
-            Format::Csv => write_file(&path, &csv::render(&data.assessment))?,
+            Format::Html => stage_file(&mut staged, &path, html::render(data).as_bytes())?,
+            Format::Xlsx => stage_file(&mut staged, &path, &xlsx::render(&path, &data.assessment)?)?,
+            Format::Csv => stage_file(&mut staged, &path, &csv::render(&data.assessment))?,
             Format::Json => {
                 let json = serde_json::to_string_pretty(&data.assessment).unwrap_or_default() + "\n";
-                write_file(&path, json.as_bytes())?
+                stage_file(&mut staged, &path, json.as_bytes())?
             }
         }
         written.push(path);
     }
+    staged.commit().map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     Ok(written)
 }
 

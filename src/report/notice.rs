@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::files::safe_file_name;
 use super::html::{STYLE, esc, meta_line, problem_row};
-use super::{ReportError, by_urgency, is_problem, write_file};
+use super::{ReportError, by_urgency, is_problem};
 use crate::assess::engine::{Assessment, Verdict};
 
 /// One unit's part of the 通报.
@@ -58,17 +58,57 @@ pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> 
         .collect()
 }
 
-/// Writes `通报汇总.html` and one `<unit>.html` per unit into `dir`; returns the files.
+/// Writes `通报汇总.html` and one `<unit>.html` per unit into `dir`; returns the files. The
+/// month's folder is built beside the old one and swapped in whole, so a unit dropped from
+/// the 通报 leaves no stale file and a failure leaves the old 通报 as it was.
 pub fn write_notices(
     dir: &Path,
     month: &str,
     now: &Assessment,
     before: Option<&Assessment>,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    let io = |source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    if dir.is_dir() {
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".html") || !entry.file_type().map_err(io)?.is_file() {
+                return Err(ReportError::ForeignFile {
+                    dir: dir.to_path_buf(),
+                    file: name,
+                });
+            }
+        }
+    }
+    let staged = crate::atomic::StagedDir::new(dir).map_err(io)?;
+    let files = write_notice_files(staged.path(), month, now, before)?;
+    staged.commit().map_err(io)?;
+    Ok(files.iter().map(|name| dir.join(name)).collect())
+}
+
+/// The 通报 files, written into `dir`; returns their names.
+fn write_notice_files(
+    dir: &Path,
+    month: &str,
+    now: &Assessment,
+    before: Option<&Assessment>,
+) -> Result<Vec<String>, ReportError> {
+    let write_file = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
     let notices = unit_notices(now, before);
     let mut written = Vec::new();
-    let summary = dir.join("通报汇总.html");
-    write_file(&summary, render_summary(month, now, before, &notices).as_bytes())?;
+    let summary = "通报汇总.html".to_string();
+    write_file(
+        &dir.join(&summary),
+        render_summary(month, now, before, &notices).as_bytes(),
+    )?;
     written.push(summary);
     // Two units may sanitise to one name, or to the summary's: each gets a file of its own.
     let mut used = std::collections::HashSet::from(["通报汇总".to_string()]);
@@ -80,14 +120,14 @@ pub fn write_notices(
             name = format!("{base}（{n}）");
             n += 1;
         }
-        let path = dir.join(format!("{name}.html"));
+        let file = format!("{name}.html");
         let body = page(
             &format!("{}　{month}政务公开工作通报", notice.unit),
             now,
             &section(month, notice),
         );
-        write_file(&path, body.as_bytes())?;
-        written.push(path);
+        write_file(&dir.join(&file), body.as_bytes())?;
+        written.push(file);
     }
     Ok(written)
 }
@@ -201,6 +241,7 @@ mod tests {
             indicators,
             calendar: Default::default(),
             understanding: Default::default(),
+            unfinished_run: None,
         }
     }
 

@@ -66,9 +66,10 @@ impl Formats {
     }
 }
 
-pub fn write(path: &Path, a: &Assessment) -> Result<(), ReportError> {
+/// The workbook's bytes; `path` only names it in an error.
+pub fn render(path: &Path, a: &Assessment) -> Result<Vec<u8>, ReportError> {
     build(a)
-        .and_then(|mut book| book.save(path))
+        .and_then(|mut book| book.save_to_buffer())
         .map_err(|e| ReportError::Xlsx {
             path: path.to_path_buf(),
             detail: e.to_string(),

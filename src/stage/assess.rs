@@ -170,7 +170,29 @@ fn site_settings(profiles: &[Profile]) -> (Pins, BTreeMap<String, bool>) {
 /// Scores every leaf of the catalog against the run.
 pub async fn assess_run(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
     let site = site_view(store, run_id, options.profiles).await?;
-    assess_view(&site, run_id, options)
+    let mut assessment = assess_view(&site, run_id, options)?;
+    if let Some(run) = store.run(run_id).await? {
+        assessment.unfinished_run = unfinished_note(&run);
+    }
+    Ok(assessment)
+}
+
+/// 「第N次抓取未完成…」 for a run that did not finish; `None` for a finished one.
+pub fn unfinished_note(run: &crate::store::RunRow) -> Option<String> {
+    if run.state == "finished" {
+        return None;
+    }
+    let why = match (run.state.as_str(), run.stop_reason.as_deref()) {
+        ("failed", _) => "未能抓取任何页面",
+        (_, Some(r)) if r.starts_with("page limit") => "达到页数上限后停止",
+        (_, Some(r)) if r.starts_with("interrupted") || r.starts_with("stopped") => "被中断",
+        (_, None) => "仍在进行或进程已终止",
+        _ => "未正常结束",
+    };
+    Some(format!(
+        "本评估依据的第{}次抓取未完成（{why}），尚未抓取到的页面按未见处理，结论可能偏低，仅供参考；完成抓取后请重新评估",
+        run.id
+    ))
 }
 
 /// Scores every leaf against an already built view.
@@ -212,5 +234,6 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
         summary,
         calendar: engine::CalendarUse::of(calendar, options.year - 1, options.as_of.year()),
         understanding: understanding(site, options.catalog, &defs, &indicators_for_understanding),
+        unfinished_run: None,
     })
 }

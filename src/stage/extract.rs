@@ -15,6 +15,7 @@ use url::Url;
 use crate::extract::dates::DateSource;
 use crate::extract::page::{self, EXTRACTOR_VERSION, PageFacts, PageInput, PageKind};
 use crate::extract::profile::Profile;
+use crate::shutdown::Shutdown;
 use crate::store::{BodyRef, FactsRow, Store, StoreError};
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -27,6 +28,11 @@ pub struct ExtractSummary {
     pub with_pub_date: usize,
     pub list_dates_recorded: usize,
     pub errors: usize,
+    /// Bodies that needed extracting when the stage began.
+    pub to_do: usize,
+    /// Stopped by a signal between batches: the facts saved so far are kept, and the next
+    /// `extract` does only the rest.
+    pub stopped: bool,
 }
 
 const BATCH: usize = 64;
@@ -76,11 +82,23 @@ pub async fn extract_run(
     force: bool,
     profiles: &[Profile],
 ) -> Result<ExtractSummary, StoreError> {
+    extract_run_until(store, run_id, force, profiles, &Shutdown::never()).await
+}
+
+/// [`extract_run`] that stops between batches once `shutdown` has a signal.
+pub async fn extract_run_until(
+    store: &Store,
+    run_id: i64,
+    force: bool,
+    profiles: &[Profile],
+    shutdown: &Shutdown,
+) -> Result<ExtractSummary, StoreError> {
     let todo = store.bodies_to_extract(run_id, EXTRACTOR_VERSION, force).await?;
     let mut summary = ExtractSummary {
         run_id,
         extractor: EXTRACTOR_VERSION,
         skipped_up_to_date: todo.is_empty(),
+        to_do: todo.len(),
         ..ExtractSummary::default()
     };
     let batches: Vec<Vec<BodyRef>> = todo.chunks(BATCH).map(<[BodyRef]>::to_vec).collect();
@@ -109,6 +127,10 @@ pub async fn extract_run(
         })
         .buffered(2);
     while let Some(rows) = results.next().await {
+        if shutdown.requested().is_some() {
+            summary.stopped = true;
+            return Ok(summary);
+        }
         let rows = rows?;
         for row in &rows {
             summary.extracted += 1;

@@ -8,6 +8,7 @@
 
 mod assess_data;
 mod facts;
+pub mod lock;
 mod queries;
 mod writer;
 
@@ -16,7 +17,7 @@ pub use facts::{BodyRef, FactsRow};
 pub use queries::{ClaimedUrl, FetchRow, HostRow, RunRow, RunSummary, SiteRow};
 pub use writer::{ClaimBatch, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp, Writer};
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -25,23 +26,38 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    // sqlx's own text follows; the causes are not repeated after it.
     #[error("cannot open the store `{location}`: {source}")]
     Open { location: String, source: sqlx::Error },
-    #[error("cannot migrate the store `{location}`: {source}")]
+    #[error("cannot prepare the store `{location}`: {source}")]
     Migrate {
         location: String,
         source: sqlx::migrate::MigrateError,
     },
     #[error("`{0}`: PostgreSQL stores are not supported yet; use a SQLite path")]
     Unsupported(String),
+    #[error("there is no store at `{0}`; crawl a site first (`zwgk crawl <URL> --db {0}`) or pass --db")]
+    Missing(String),
+    #[error("`{0}` is not a zwgk store: {1}")]
+    Foreign(String, String),
+    #[error(
+        "the store `{location}` was written by a newer zwgk (schema {found}; this zwgk knows schema {known}); upgrade zwgk to read it"
+    )]
+    Newer { location: String, found: i64, known: i64 },
+    #[error(
+        "the store `{location}` has schema {found} and this zwgk needs schema {known}; run `zwgk extract --db {location}` once to upgrade it (reading commands never write to a store)"
+    )]
+    Older { location: String, found: i64, known: i64 },
     #[error("store query failed: {0}")]
     Query(#[from] sqlx::Error),
     #[error("stored body `{sha256}` cannot be decompressed: {reason}")]
     Body { sha256: String, reason: String },
     #[error("the store writer has stopped")]
     WriterGone,
-    #[error("another crawl of `{origin}` is running in process {pid}; wait for it or stop it")]
-    Locked { origin: String, pid: i64 },
+    #[error("another zwgk crawl (process {pid}) is using the store `{location}`; wait for it to end or stop it")]
+    Locked { location: String, pid: String },
+    #[error("cannot lock the store `{location}` for crawling: {source}")]
+    Lock { location: String, source: std::io::Error },
 }
 
 /// A handle on the store. Cheap to clone.
@@ -49,29 +65,52 @@ pub enum StoreError {
 pub struct Store {
     pool: SqlitePool,
     location: String,
+    read_only: bool,
+}
+
+/// The migrations this zwgk applies, embedded at build time.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// The file behind a SQLite location (`PATH`, `sqlite:PATH`, `sqlite://PATH?…`); `None` for an
+/// in-memory store.
+pub fn file_of(location: &str) -> Option<PathBuf> {
+    let path = match location
+        .strip_prefix("sqlite://")
+        .or_else(|| location.strip_prefix("sqlite:"))
+    {
+        Some(rest) => rest.split('?').next().unwrap_or(rest),
+        None => location,
+    };
+    (path != ":memory:" && !path.is_empty()).then(|| PathBuf::from(path))
+}
+
+fn base_options(location: &str) -> Result<SqliteConnectOptions, StoreError> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        return Err(StoreError::Unsupported(location.to_string()));
+    }
+    if location.starts_with("sqlite:") {
+        SqliteConnectOptions::from_str(location).map_err(|source| StoreError::Open {
+            location: location.to_string(),
+            source,
+        })
+    } else {
+        Ok(SqliteConnectOptions::new().filename(PathBuf::from(location)))
+    }
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at a path or URL and applies migrations.
+    /// Opens (creating if needed) the store at a path or URL and applies migrations: for the
+    /// commands that write (crawl, extract, audit). A file that holds another application's
+    /// tables, or a newer zwgk's schema, is refused before anything is written to it.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
-        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            return Err(StoreError::Unsupported(location.to_string()));
-        }
-        let options = if location.starts_with("sqlite:") {
-            SqliteConnectOptions::from_str(location).map_err(|source| StoreError::Open {
-                location: location.to_string(),
-                source,
-            })?
-        } else {
-            SqliteConnectOptions::new().filename(PathBuf::from(location))
-        }
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        // NORMAL in WAL mode survives a killed process; only an OS crash can lose the last commits.
-        .synchronous(SqliteSynchronous::Normal)
-        .busy_timeout(Duration::from_secs(30))
-        .foreign_keys(true)
-        .pragma("cache_size", "-16000");
+        let options = base_options(location)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a killed process; only an OS crash can lose the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true)
+            .pragma("cache_size", "-16000");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -80,21 +119,134 @@ impl Store {
                 location: location.to_string(),
                 source,
             })?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
+        let store = Store {
+            pool,
+            location: location.to_string(),
+            read_only: false,
+        };
+        if store.schema_version().await?.is_none_or(|v| v < store_schema()) {
+            let _guard = lock::migration_guard(location).await?;
+            // Another process may have migrated while this one waited.
+            if store.schema_version().await?.is_none_or(|v| v < store_schema()) {
+                MIGRATOR.run(&store.pool).await.map_err(|source| StoreError::Migrate {
+                    location: location.to_string(),
+                    source,
+                })?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing store for reading only: nothing is created, migrated or written, so
+    /// any file given as `--db` stays as it was. A store on read-only media (an archived
+    /// evidence copy) is opened immutable.
+    pub async fn open_read(location: &str) -> Result<Store, StoreError> {
+        let file = file_of(location);
+        if let Some(path) = &file
+            && !path.is_file()
+        {
+            return Err(StoreError::Missing(location.to_string()));
+        }
+        // SQLite needs to write the `-shm` beside a WAL store even to read it; where it cannot
+        // (read-only media, a read-only copy) the store is opened immutable.
+        let writable = file.as_ref().is_none_or(|path| {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            can_write(path) && can_write(dir)
+        });
+        let options = base_options(location)?
+            .read_only(true)
+            .create_if_missing(false)
+            .immutable(!writable)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
             .await
-            .map_err(|source| StoreError::Migrate {
+            .map_err(|source| StoreError::Open {
                 location: location.to_string(),
                 source,
             })?;
-        Ok(Store {
+        let store = Store {
             pool,
             location: location.to_string(),
-        })
+            read_only: true,
+        };
+        match store.schema_version().await? {
+            None => Err(StoreError::Foreign(
+                location.to_string(),
+                "it has no zwgk schema (an empty file, or another application's database)".to_string(),
+            )),
+            Some(found) if found > store_schema() => Err(StoreError::Newer {
+                location: location.to_string(),
+                found,
+                known: store_schema(),
+            }),
+            Some(found) if found < store_schema() => Err(StoreError::Older {
+                location: location.to_string(),
+                found,
+                known: store_schema(),
+            }),
+            Some(_) => Ok(store),
+        }
+    }
+
+    /// The newest zwgk migration applied, `None` for a store without zwgk's schema. A file
+    /// with tables but no migration record is another application's: refused.
+    async fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|source| self.open_error(source))?;
+        if !tables.iter().any(|t| t == "_sqlx_migrations") {
+            // Read-only, the caller refuses `None` as "not a zwgk store" whatever the tables.
+            return if tables.is_empty() || self.read_only {
+                Ok(None)
+            } else {
+                Err(StoreError::Foreign(
+                    self.location.clone(),
+                    format!(
+                        "it holds other tables ({}); give zwgk a file of its own",
+                        tables.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ))
+            };
+        }
+        let applied: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?;
+        // The same version with another checksum is another application's sqlx migrations.
+        for (version, checksum) in &applied {
+            if let Some(ours) = MIGRATOR.iter().find(|m| m.version == *version)
+                && ours.checksum.as_ref() != checksum.as_slice()
+            {
+                return Err(StoreError::Foreign(
+                    self.location.clone(),
+                    format!("its migration {version} is not zwgk's"),
+                ));
+            }
+        }
+        Ok(applied.last().map(|(v, _)| *v))
+    }
+
+    fn open_error(&self, source: sqlx::Error) -> StoreError {
+        StoreError::Open {
+            location: self.location.clone(),
+            source,
+        }
     }
 
     pub fn location(&self) -> &str {
         &self.location
+    }
+
+    /// The store's file, `None` in memory.
+    pub fn file(&self) -> Option<PathBuf> {
+        file_of(&self.location)
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
@@ -107,9 +259,27 @@ impl Store {
         Ok(Writer::spawn(conn, capacity))
     }
 
+    /// Takes the store's crawl lock: one crawler per store. Released when dropped, and by the
+    /// operating system when the process dies, so a killed crawl never leaves it held.
+    pub fn lock_for_crawl(&self) -> Result<lock::CrawlLock, StoreError> {
+        lock::CrawlLock::take(&self.location)
+    }
+
     pub async fn close(self) {
         self.pool.close().await;
     }
+}
+
+/// The schema version this zwgk writes: its newest migration.
+pub fn store_schema() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Whether this process may write `path`: access(2), which also answers for a read-only
+/// mount. Opening the file to find out would not do: closing any descriptor of a SQLite file
+/// drops the locks this process's connections hold on it.
+fn can_write(path: &Path) -> bool {
+    rustix::fs::access(path, rustix::fs::Access::WRITE_OK).is_ok()
 }
 
 thread_local! {

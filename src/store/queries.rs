@@ -132,6 +132,7 @@ impl Store {
         .await?)
     }
 
+    /// The newest run of any state (`summary` shows what the last crawl did, however it ended).
     pub async fn latest_run(&self, site_id: Option<i64>) -> Result<Option<RunRow>, StoreError> {
         Ok(sqlx::query_as::<_, RunRow>(
             "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs \
@@ -140,6 +141,32 @@ impl Store {
         .bind(site_id)
         .fetch_optional(self.pool())
         .await?)
+    }
+
+    /// The newest finished run: what reports judge unless told otherwise.
+    pub async fn latest_finished_run(&self) -> Result<Option<RunRow>, StoreError> {
+        Ok(sqlx::query_as::<_, RunRow>(
+            "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs \
+             WHERE state = 'finished' ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    pub async fn run(&self, run_id: i64) -> Result<Option<RunRow>, StoreError> {
+        Ok(sqlx::query_as::<_, RunRow>(
+            "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs WHERE id = ?",
+        )
+        .bind(run_id)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every run's id, oldest first (for messages that list them).
+    pub async fn run_ids(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM runs ORDER BY id")
+            .fetch_all(self.pool())
+            .await?)
     }
 
     /// Begins a new run: every known URL of the site goes back in the queue so that pages
@@ -160,7 +187,8 @@ impl Store {
         .bind(settings_json)
         .bind(i64::from(std::process::id()))
         .fetch_one(&mut *tx)
-        .await?
+        .await
+        .map_err(|e| self.open_run_conflict(e))?
         .get(0);
         sqlx::query(
             "UPDATE urls SET state = 'queued', attempts = 0, next_try_ms = 0, last_error = NULL \
@@ -185,28 +213,39 @@ impl Store {
         Ok(run_id)
     }
 
-    /// Takes over an unfinished run after a crash or an interrupt: URLs that were handed to the
-    /// dead process, or held back with their host, go back in the queue.
+    /// Takes over an unfinished run after a crash, an interrupt or a budget stop: URLs that
+    /// were handed to the old process, or held back with their host, go back in the queue.
+    /// The run is claimed by compare-and-swap on its pid, inside the transaction that
+    /// requeues, so of two processes resuming at the same moment exactly one gets it.
     pub async fn resume_run(&self, run: &RunRow) -> Result<(), StoreError> {
+        let me = i64::from(std::process::id());
         if let Some(pid) = run.pid
-            && pid != i64::from(std::process::id())
+            && pid != me
             && process_is_alive(pid)
         {
-            let origin: String = sqlx::query("SELECT origin FROM sites WHERE id = ?")
-                .bind(run.site_id)
-                .fetch_one(self.pool())
-                .await?
-                .get(0);
-            return Err(StoreError::Locked { origin, pid });
+            return Err(StoreError::Locked {
+                location: self.location().to_string(),
+                pid: pid.to_string(),
+            });
         }
         let mut tx = self.pool().begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE runs SET pid = ?1, stop_reason = NULL WHERE id = ?2 AND state = 'running' AND pid IS ?3",
+        )
+        .bind(me)
+        .bind(run.id)
+        .bind(run.pid)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed != 1 {
+            return Err(StoreError::Locked {
+                location: self.location().to_string(),
+                pid: "another process".to_string(),
+            });
+        }
         sqlx::query("UPDATE urls SET state = 'queued' WHERE site_id = ? AND state IN ('claimed', 'held')")
             .bind(run.site_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE runs SET pid = ? WHERE id = ?")
-            .bind(i64::from(std::process::id()))
-            .bind(run.id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE hosts SET consecutive_failures = 0, paused_reason = NULL")
@@ -214,6 +253,16 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    fn open_run_conflict(&self, e: sqlx::Error) -> StoreError {
+        match &e {
+            sqlx::Error::Database(db) if db.message().contains("runs.site_id") => StoreError::Locked {
+                location: self.location().to_string(),
+                pid: "another process".to_string(),
+            },
+            _ => StoreError::Query(e),
+        }
     }
 
     pub async fn release_claims(&self, site_id: i64) -> Result<(), StoreError> {
@@ -224,11 +273,29 @@ impl Store {
         Ok(())
     }
 
-    pub async fn finish_run(&self, run_id: i64, stop_reason: &str, counts: &RunSummary) -> Result<(), StoreError> {
-        sqlx::query("UPDATE runs SET state = 'finished', finished_at = ?, stop_reason = ?, counts = ? WHERE id = ?")
+    /// Closes a run: `finished`, or `failed` when nothing could be fetched.
+    pub async fn finish_run(
+        &self,
+        run_id: i64,
+        state: &str,
+        stop_reason: &str,
+        counts: &RunSummary,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET state = ?, finished_at = ?, stop_reason = ?, counts = ?, pid = NULL WHERE id = ?")
+            .bind(state)
             .bind(now_text())
             .bind(stop_reason)
             .bind(serde_json::to_string(counts).expect("a summary always serialises"))
+            .bind(run_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Leaves a run open (interrupted, or stopped at its budget) for the next crawl to resume.
+    pub async fn pause_run(&self, run_id: i64, stop_reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE runs SET stop_reason = ?, pid = NULL WHERE id = ? AND state = 'running'")
+            .bind(stop_reason)
             .bind(run_id)
             .execute(self.pool())
             .await?;

@@ -41,7 +41,11 @@ fn help_lists_every_subcommand_and_each_has_its_own_help() {
 #[test]
 fn bad_input_gives_a_clear_error_and_exit_code() {
     let out = zwgk(&["crawl", "not a url"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a value that cannot be used is a usage error"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a URL"));
 
     let dir = tempfile::tempdir().unwrap();
@@ -65,7 +69,7 @@ fn bad_input_gives_a_clear_error_and_exit_code() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds no crawl yet"));
 
     let out = zwgk(&["crawl", "http://127.0.0.1:9/", "--rate=-1"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
 
     let out = zwgk(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
@@ -176,10 +180,10 @@ fn audit_report_and_export_from_the_command_line() {
     assert!(with_spec(&report).status.success());
     assert!(only.join("report.csv").is_file() && !only.join("report.html").exists());
     let out = run(&["report", "--db", db, "--format", "pdf", "--out", only.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown report format `pdf`"));
     let out = run(&["report", "--db", db, "--by", "unit", "--month", "2025-13"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a month"));
     let out = run(&[
         "report",
@@ -270,6 +274,6 @@ fn audit_report_and_export_from_the_command_line() {
         assert!(!missing.exists(), "{command} created an empty store");
     }
     let out = run(&["export", "--db", db, "--run", "42", "--out", evidence.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("run 42 does not exist"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no run 42; its runs are 1"));
 }

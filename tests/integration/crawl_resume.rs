@@ -124,7 +124,7 @@ async fn a_second_crawler_on_the_same_store_is_refused_while_the_first_runs() {
     .unwrap();
     assert_eq!(second.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&second.stderr).contains("another crawl"),
+        String::from_utf8_lossy(&second.stderr).contains("another zwgk crawl"),
         "{}",
         String::from_utf8_lossy(&second.stderr)
     );

@@ -1,0 +1,351 @@
+//! The command line's shape: every command and option, as clap parses them. Resolving them
+//! into settings is `settings.rs`; running them is `commands.rs` and `tools.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::crawl;
+
+/// Audit a district government website against its 政务公开 indicator table.
+///
+/// The pipeline is crawl → store → extract → assess → report; each stage reads the store the
+/// previous one wrote, so any stage can be rerun alone.
+#[derive(Debug, Parser)]
+#[command(name = "zwgk", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More log output on stderr (-v info, -vv debug). `ZWGK_LOG` overrides, e.g. `zwgk=debug`.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Crawl a site politely into the store; rerun the same command to resume or to recrawl.
+    ///
+    /// The first run of a site fetches everything reachable from START_URL. A run that was
+    /// interrupted (Ctrl-C, a crash, kill -9) is continued by running the same command again.
+    /// A later run of a finished site sends conditional requests and reports pages that are
+    /// new, changed, unchanged or removed.
+    Crawl(CrawlArgs),
+    /// Run the whole pipeline on the bundled fixture site, served on 127.0.0.1.
+    Demo(DemoArgs),
+    /// Serve a directory as a site on 127.0.0.1 (the fixture site, or a benchmark site).
+    Serve(ServeArgs),
+    /// Read facts from every stored page of a run (dates, columns, metadata, lists, tables,
+    /// attachments) without fetching anything; rerun after an upgrade to refresh them.
+    Extract(ExtractArgs),
+    /// Print one page's facts: a file (raw bytes, decoded as the crawler would) or a URL.
+    Inspect(InspectArgs),
+    /// Print what a stored crawl run did.
+    Summary(SummaryArgs),
+    /// Show which site column each indicator leaf is judged on, and why (after `extract`).
+    Columns(ColumnsArgs),
+    /// Score every leaf of the indicator table against a run (after `extract`), as of a date.
+    ///
+    /// Each leaf gets a status (pass, partial, fail, manual, na), a score 0..1, a reason in
+    /// Chinese and evidence pointing at stored fetches. Leaves no website can show stay
+    /// `manual` until an assessor's verdict is merged with --manual.
+    Assess(AssessArgs),
+    /// Write the reports of a run: report.html, report.xlsx, report.csv, report.json; with
+    /// `--by unit`, the monthly 通报 (one file per 责任单位) instead.
+    Report(ReportArgs),
+    /// The on-demand audit in one command: crawl → extract → assess → report into --out.
+    ///
+    /// The store (--db) is kept, so auditing the same site again recrawls it conditionally
+    /// and the report shows what changed since the previous run.
+    Audit(AuditArgs),
+    /// Write the evidence package of a run for the annual assessment: every page and
+    /// attachment a verdict cites and the robots.txt files as WARC/1.1 (one gzip member per
+    /// record), a CDXJ index, verdicts.json, manifest.json (SHA-256 of every file) and 说明.txt.
+    /// Exporting the same run again gives byte-identical files.
+    Export(ExportArgs),
+    /// Indicator catalogs: check one (every rule typed, every column key and document kind
+    /// defined, every pattern valid) before using it with --catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// The working-day calendar: show a year's holiday arrangement and where it comes from
+    /// (a bundled State Council notice, a notice file, or 推定 by rule), or check a notice file.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Check a catalog file, or every bundled catalog when none is given.
+    Check(CatalogCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogCheckArgs {
+    /// A catalog TOML file (default: the bundled ones).
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print a year's holidays, 调休 working weekends and 补假, and their source.
+    Show(CalendarShowArgs),
+    /// Check a notice file (holiday-cn JSON) before giving it to --calendar.
+    Check(CalendarCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarShowArgs {
+    /// The year, e.g. 2027.
+    pub year: i32,
+    /// A notice file merged over the bundled notices, as for `assess --calendar`.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarCheckArgs {
+    /// The notice file to check.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = AssessFormat::Table)]
+    pub format: AssessFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// What a run is assessed against (shared by `assess`, `report`, `export` and `audit`).
+#[derive(Debug, Args)]
+pub struct AssessSpec {
+    /// The indicator catalog: a TOML file, or a bundled one by name (`zhoucun-2019`,
+    /// `national-inspection`).
+    #[arg(long, default_value = "zhoucun-2019")]
+    pub catalog: String,
+    /// A site profile (TOML, see `selectors/sites/`): column pins and capabilities; repeatable.
+    /// Profiles given here apply whatever the host.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// The date the site is judged at (default: today, China time; for `export`, the day the
+    /// run was crawled, so a re-export gives the same bytes).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// The assessment year Y (default: the last complete year before --as-of). The table's
+    /// 2019 means Y and its 2018 means Y-1.
+    #[arg(long, value_name = "YYYY")]
+    pub period: Option<i32>,
+    /// Assessors' verdicts to merge (TOML `[[verdict]]` with id, status, note, evidence).
+    #[arg(long, value_name = "FILE")]
+    pub manual: Option<PathBuf>,
+    /// A holiday notice file (holiday-cn JSON: one year, an array of years, or {"years": …})
+    /// merged over the bundled notices; years in neither are estimated by rule.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
+}
+
+/// Where reports go and in which formats (shared by `report` and `audit`).
+#[derive(Debug, Args)]
+pub struct ReportOutput {
+    /// The directory the reports are written to (created if missing).
+    #[arg(long, default_value = "zwgk-report")]
+    pub out: PathBuf,
+    /// Formats to write, comma-separated: html, xlsx, csv, json.
+    #[arg(long, value_delimiter = ',', default_value = "html,xlsx,csv,json")]
+    pub format: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    #[command(flatten)]
+    pub output: ReportOutput,
+    /// `unit`: the monthly 通报, one file per 责任单位 (instead of the reports).
+    #[arg(long, value_enum)]
+    pub by: Option<ReportBy>,
+    /// The month of the 通报, YYYY-MM (default: the month before --as-of).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportBy {
+    Unit,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    /// The package directory: new, empty, or an earlier package (its files are replaced).
+    #[arg(long, default_value = "zwgk-evidence")]
+    pub out: PathBuf,
+    /// Archive every fetch of the run, not only the cited ones (the whole crawl as WARC).
+    #[arg(long)]
+    pub all: bool,
+    /// Print what was written as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    #[command(flatten)]
+    pub output: ReportOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AssessFormat {
+    Json,
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct ColumnsArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    /// An indicator catalog (default: the bundled 周村区 2019 task table).
+    #[arg(long)]
+    pub catalog: Option<PathBuf>,
+    /// A site profile whose `[columns]` pins replace the matching for those keys; repeatable.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    /// Extract again even pages that already have facts from this extractor version.
+    #[arg(long)]
+    pub force: bool,
+    /// A site or CMS profile (TOML, see `selectors/sites/`) whose CSS selectors override the
+    /// heuristics where they match; repeatable. The CMS profiles of `selectors/cms/` always apply.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// A saved page or attachment, or an http(s) URL to fetch once (robots.txt is checked).
+    pub target: String,
+    /// The URL a FILE was served from: resolves its relative links and gives URL dates.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// A site or CMS profile (TOML) whose selectors override the heuristics; repeatable.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// Print JSON (the stable contract). Without it, a short human summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Refuse a file or response larger than this, after decompression (the crawler's cap).
+    #[arg(long, value_name = "N", default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// The page to start from, normally the portal's home page.
+    pub start_url: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Most requests per second to one host; 0 means no limit (only for your own servers).
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Stop after this many page requests.
+    #[arg(long)]
+    pub max_pages: Option<u64>,
+    /// Do not follow links deeper than this many hops from the start page.
+    #[arg(long, default_value_t = 50)]
+    pub max_depth: i64,
+    /// Also fetch from this host (repeatable). `host` allows any port, `host:port` one port.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// The User-Agent sent; its first word is the name robots.txt rules are matched against.
+    #[arg(long, default_value_t = crawl::fetch::default_user_agent())]
+    pub user_agent: String,
+    /// Requests in flight to one host at once.
+    #[arg(long, default_value_t = 1)]
+    pub per_host_concurrency: usize,
+    /// Largest body kept, in bytes, after decompression.
+    #[arg(long, default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: u64,
+    /// Seconds allowed for one whole request.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    /// Query parameters removed from URLs as session ids (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = crawl::canonical::DEFAULT_SESSION_PARAMS.iter().map(|s| s.to_string()))]
+    pub session_params: Vec<String>,
+    /// Print the summary as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The store and the run a reading command works on.
+#[derive(Debug, Args)]
+pub struct RunSelect {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The crawl run (default: the latest).
+    #[arg(long)]
+    pub run: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The store: a SQLite file path or a `sqlite://` URL. `crawl` and `audit` create it;
+    /// the other commands read an existing one and never create an empty store.
+    #[arg(long, default_value = "zwgk.db", env = "ZWGK_DB")]
+    pub db: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the demo writes its store and results.
+    #[arg(long, default_value = "zwgk-demo")]
+    pub out: PathBuf,
+    /// The fixture site to serve (defaults to the bundled `fixtures/site`).
+    #[arg(long)]
+    pub site: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The directory to serve.
+    pub dir: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub target: RunSelect,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}

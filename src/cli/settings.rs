@@ -1,0 +1,337 @@
+//! From parsed arguments to what the stages need: crawl settings, the assessment's inputs,
+//! the store and the run. Every check of an option's value lives here, and its failure is a
+//! usage error (exit 2) that names the option, found before any work starts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use url::Url;
+
+use super::args::*;
+use crate::crawl::CrawlSettings;
+use crate::store::{RunRow, Store};
+
+/// An option's value that cannot be used. The command line is wrong: exit 2, like clap's own
+/// errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// `Err(UsageError)` with the message.
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new(UsageError(format!($($arg)*))))
+    };
+}
+
+/// The slowest pace `--rate` accepts: one request every ~17 minutes. Slower is a typo, and a
+/// rate near zero would overflow the pacer's interval.
+const MIN_RATE: f64 = 0.001;
+/// The fastest: beyond this no real server is being crawled politely, only a local one (use 0).
+const MAX_RATE: f64 = 10_000.0;
+
+impl AssessSpec {
+    pub fn inputs(&self) -> anyhow::Result<AssessInputs> {
+        let mut inputs = assess_inputs(
+            &self.catalog,
+            self.as_of.as_deref(),
+            self.period,
+            self.manual.as_deref(),
+            &self.profiles,
+        )?;
+        inputs.calendar = load_calendar(self.calendar.as_deref())?;
+        Ok(inputs)
+    }
+}
+
+/// The bundled holiday notices, with `--calendar FILE` merged over them.
+pub fn load_calendar(file: Option<&Path>) -> anyhow::Result<crate::assess::calendar::WorkCalendar> {
+    let bundled = crate::assess::calendar::WorkCalendar::bundled();
+    let Some(path) = file else { return Ok(bundled) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read the calendar file `{}`: {e}", path.display())))?;
+    bundled
+        .with_file(&text, &path.display().to_string())
+        .map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// The run a reading command judges, and whether its crawl finished.
+#[derive(Debug, Clone)]
+pub struct RunChoice {
+    pub id: i64,
+    /// Open: interrupted, stopped at its budget, or still running. Every output says so.
+    pub unfinished: Option<String>,
+}
+
+impl RunSelect {
+    /// Opens the store read-only (reading commands never create, migrate or write a store)
+    /// and picks the run: the one asked for, or the newest finished one.
+    pub async fn open(&self) -> anyhow::Result<(Store, RunChoice)> {
+        check_db(&self.store.db)?;
+        let store = Store::open_read(&self.store.db).await?;
+        let run = resolve_run(&store, self.run, &self.store.db).await?;
+        Ok((store, run))
+    }
+}
+
+impl RunSelect {
+    /// Like [`RunSelect::open`], for `extract`, which writes facts: the store must exist
+    /// (an empty one is never created) and is upgraded to this zwgk's schema if older.
+    pub async fn open_for_update(&self) -> anyhow::Result<(Store, RunChoice)> {
+        check_db(&self.store.db)?;
+        if let Some(path) = crate::store::file_of(&self.store.db)
+            && !path.is_file()
+        {
+            return Err(crate::store::StoreError::Missing(self.store.db.clone()).into());
+        }
+        let store = Store::open(&self.store.db).await?;
+        let run = resolve_run(&store, self.run, &self.store.db).await?;
+        Ok((store, run))
+    }
+}
+
+/// `--db` must name something.
+pub fn check_db(db: &str) -> anyhow::Result<()> {
+    if db.trim().is_empty() {
+        usage!("`--db` is empty; give the store's file, e.g. --db zwgk.db");
+    }
+    Ok(())
+}
+
+/// The run asked for (which must exist), or else the newest finished run. An open run is
+/// judged only when asked for by number: pages it has not reached yet would read as missing.
+async fn resolve_run(store: &Store, run: Option<i64>, db: &str) -> anyhow::Result<RunChoice> {
+    let ids = store.run_ids().await?;
+    if ids.is_empty() {
+        anyhow::bail!("the store `{db}` holds no crawl yet; run `zwgk crawl <URL> --db {db}` first");
+    }
+    let chosen: RunRow = match run {
+        Some(id) => match store.run(id).await? {
+            Some(row) => row,
+            None => usage!(
+                "the store `{db}` has no run {id}; its runs are {} (`zwgk summary --db {db} --run N` shows one)",
+                describe_ids(&ids)
+            ),
+        },
+        None => match store.latest_finished_run().await? {
+            Some(row) => row,
+            None => {
+                let latest = store.latest_run(None).await?.context("the store lists runs")?;
+                anyhow::bail!(
+                    "the store `{db}` holds no finished crawl: run {} {}; finish it by running the same `zwgk crawl` again, or judge it as it is with --run {}",
+                    latest.id,
+                    run_state_text(&latest),
+                    latest.id
+                );
+            }
+        },
+    };
+    let unfinished = (chosen.state != "finished").then(|| run_state_text(&chosen));
+    Ok(RunChoice {
+        id: chosen.id,
+        unfinished,
+    })
+}
+
+/// How a run that did not finish stands, in words.
+pub fn run_state_text(run: &RunRow) -> String {
+    match (run.state.as_str(), run.stop_reason.as_deref()) {
+        ("running", Some(reason)) => format!("stopped ({reason}) and can be resumed"),
+        ("running", None) => "is still running, or was killed".to_string(),
+        ("failed", reason) => format!("failed ({})", reason.unwrap_or("nothing fetched")),
+        (state, reason) => format!("is {state}{}", reason.map(|r| format!(" ({r})")).unwrap_or_default()),
+    }
+}
+
+fn describe_ids(ids: &[i64]) -> String {
+    match ids {
+        [] => "none".to_string(),
+        [one] => one.to_string(),
+        [first, .., last] if (last - first) as usize + 1 == ids.len() => format!("{first}–{last}"),
+        _ => ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// Today in China (UTC+8), the default as-of date.
+pub fn today_in_china() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// Parses `--as-of`.
+pub fn parse_as_of(value: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
+    match value {
+        None => Ok(today_in_china()),
+        Some(v) => match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(date) => Ok(date),
+            Err(_) => usage!("`--as-of {v}` is not a date; write it as YYYY-MM-DD, e.g. 2026-01-15"),
+        },
+    }
+}
+
+/// Parses the assessment options shared by `assess`, `report`, `export` and `audit`.
+pub fn assess_inputs(
+    catalog: &str,
+    as_of: Option<&str>,
+    period: Option<i32>,
+    manual: Option<&Path>,
+    profiles: &[PathBuf],
+) -> anyhow::Result<AssessInputs> {
+    let catalog = crate::assess::catalog::Catalog::load(catalog).map_err(|e| UsageError(e.to_string()))?;
+    let as_of = parse_as_of(as_of)?;
+    let year = period.unwrap_or_else(|| crate::assess::default_year(as_of));
+    if !(2000..=2100).contains(&year) {
+        usage!("`--period {year}` is not a plausible assessment year (2000–2100)");
+    }
+    let manual = match manual {
+        None => Vec::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| UsageError(format!("cannot read `{}`: {e}", path.display())))?;
+            crate::assess::engine::parse_manual(&text, &path.display().to_string(), &catalog).map_err(UsageError)?
+        }
+    };
+    let mut site_profiles = Vec::new();
+    for file in profiles {
+        site_profiles.push(crate::extract::profile::Profile::load(file).map_err(|e| UsageError(e.to_string()))?);
+    }
+    Ok(AssessInputs {
+        catalog,
+        as_of,
+        year,
+        manual,
+        profiles: site_profiles,
+        calendar: crate::assess::calendar::WorkCalendar::bundled(),
+    })
+}
+
+pub struct AssessInputs {
+    pub catalog: crate::assess::catalog::Catalog,
+    pub calendar: crate::assess::calendar::WorkCalendar,
+    pub as_of: chrono::NaiveDate,
+    pub year: i32,
+    pub manual: Vec<crate::assess::engine::ManualVerdict>,
+    pub profiles: Vec<crate::extract::profile::Profile>,
+}
+
+impl AssessInputs {
+    pub fn options(&self) -> crate::stage::assess::AssessOptions<'_> {
+        crate::stage::assess::AssessOptions {
+            catalog: &self.catalog,
+            as_of: self.as_of,
+            year: self.year,
+            profiles: &self.profiles,
+            manual: &self.manual,
+            calendar: &self.calendar,
+        }
+    }
+}
+
+pub fn parse_formats(names: &[String]) -> anyhow::Result<Vec<crate::report::Format>> {
+    let mut formats = Vec::new();
+    for name in names.iter().filter(|n| !n.trim().is_empty()) {
+        let Some(format) = crate::report::Format::parse(name) else {
+            usage!("unknown report format `{name}`; use html, xlsx, csv or json");
+        };
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    if formats.is_empty() {
+        usage!("no report format given; use html, xlsx, csv or json");
+    }
+    Ok(formats)
+}
+
+/// `--out` for reports: a directory, or a path to create as one. A file there is refused
+/// before any work starts (an audit would otherwise find it only after its crawl).
+pub fn check_out_dir(out: &Path) -> anyhow::Result<()> {
+    if out.exists() && !out.is_dir() {
+        usage!(
+            "`--out {}` is a file; reports are written into a directory, so give a directory (it is created if missing)",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// The 通报 month: `--month` (only with `--by unit`), else the month before the as-of date.
+pub fn notice_month(args: &ReportArgs, as_of: chrono::NaiveDate) -> anyhow::Result<Option<String>> {
+    use chrono::Datelike as _;
+    if args.by != Some(ReportBy::Unit) {
+        if let Some(month) = &args.month {
+            usage!("`--month {month}` chooses the month of the 通报; use it with `--by unit`");
+        }
+        return Ok(None);
+    }
+    let given = args.month.clone().unwrap_or_else(|| {
+        let d = as_of.with_day(1).and_then(|d| d.pred_opt()).unwrap_or(as_of);
+        format!("{:04}-{:02}", d.year(), d.month())
+    });
+    match crate::stage::report::month_range(&given) {
+        // The folder name comes from the parsed month, never from the raw argument.
+        Some((first, _)) => Ok(Some(first.format("%Y-%m").to_string())),
+        None => usage!("`--month {given}` is not a month; write it as YYYY-MM, e.g. 2025-12"),
+    }
+}
+
+/// The bundled CMS profiles plus the given files.
+pub fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::profile::Profile>> {
+    let mut profiles = crate::extract::profile::bundled_cms_profiles();
+    for file in files {
+        profiles.push(crate::extract::profile::Profile::load(file).map_err(|e| UsageError(e.to_string()))?);
+    }
+    Ok(profiles)
+}
+
+pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
+    check_db(&args.store.db)?;
+    let Ok(start) = Url::parse(&args.start_url) else {
+        usage!(
+            "`{}` is not a URL; give the full address, e.g. http://www.example.gov.cn/",
+            args.start_url
+        );
+    };
+    if !matches!(start.scheme(), "http" | "https") || start.host_str().is_none() {
+        usage!(
+            "`{}` cannot be crawled: the start URL must be http:// or https:// with a host",
+            args.start_url
+        );
+    }
+    if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
+        usage!(
+            "`--rate {}` is not a usable pace: give requests per second between {MIN_RATE} and {MAX_RATE}, or 0 for no limit (only for your own servers)",
+            args.rate
+        );
+    }
+    if args.per_host_concurrency < 1 {
+        usage!("`--per-host-concurrency` must be at least 1");
+    }
+    if args.max_pages == Some(0) {
+        usage!("`--max-pages 0` would fetch nothing; give at least 1, or leave it out");
+    }
+    let mut settings = CrawlSettings::new(start);
+    settings.allow_hosts = args.allow_hosts.clone();
+    settings.max_pages = args.max_pages;
+    settings.pacing.rate = args.rate;
+    settings.traps.max_depth = args.max_depth;
+    settings.http.user_agent = args.user_agent.clone();
+    settings.http.max_body_bytes = args.max_body_bytes;
+    settings.http.total_timeout = Duration::from_secs(args.timeout.clamp(1, 24 * 3600));
+    settings.per_host_concurrency = args.per_host_concurrency;
+    settings.session_params = args.session_params.clone();
+    settings.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_described_as_a_range_when_they_are_one() {
+        assert_eq!(describe_ids(&[1, 2, 3]), "1–3");
+        assert_eq!(describe_ids(&[2]), "2");
+        assert_eq!(describe_ids(&[1, 3]), "1, 3");
+    }
+}
