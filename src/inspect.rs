@@ -115,9 +115,9 @@ pub async fn run_inspect_capped(
         facts_of(&url, &body, None, None, profiles)
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&facts)?);
+        crate::console::outln(&serde_json::to_string_pretty(&facts)?);
     } else {
-        println!("{}", render(&facts));
+        crate::console::outln(&render(&facts));
     }
     Ok(ExitCode::Success)
 }

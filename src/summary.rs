@@ -83,6 +83,9 @@ pub fn render_assessment(a: &crate::assess::engine::Assessment) -> String {
         a.site, a.catalog_title, a.catalog, a.as_of, a.period, a.run_id
     );
     let _ = writeln!(out, "共 {} 项：{}", a.summary.counts.total, line(&a.summary.counts));
+    if let Some(note) = &a.unfinished_run {
+        let _ = writeln!(out, "请注意：{note}");
+    }
     if let Some(note) = a.calendar.note_zh() {
         let _ = writeln!(out, "注意：{note}");
     }

@@ -128,7 +128,10 @@ pub(super) async fn run_summary(args: SummaryArgs) -> anyhow::Result<ExitCode> {
         outln(&serde_json::to_string_pretty(&json)?);
     } else {
         let state = if run.state == "finished" {
-            format!("finished ({})", run.stop_reason.as_deref().unwrap_or("finished"))
+            match run.stop_reason.as_deref() {
+                None | Some("finished" | "frontier exhausted") => "finished".to_string(),
+                Some(reason) => format!("finished ({reason})"),
+            }
         } else {
             run_state_text(&run)
         };

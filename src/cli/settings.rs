@@ -299,9 +299,14 @@ pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
         );
     }
     if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
+        // As typed: 1e-20, not twenty zeros.
+        let shown = if args.rate.is_finite() && (args.rate.abs() < MIN_RATE || args.rate.abs() > MAX_RATE) {
+            format!("{:e}", args.rate)
+        } else {
+            args.rate.to_string()
+        };
         usage!(
-            "`--rate {}` is not a usable pace: give requests per second between {MIN_RATE} and {MAX_RATE}, or 0 for no limit (only for your own servers)",
-            args.rate
+            "`--rate {shown}` is not a usable pace: give requests per second between {MIN_RATE} and {MAX_RATE}, or 0 for no limit (only for your own servers)"
         );
     }
     if args.per_host_concurrency < 1 {

@@ -179,6 +179,8 @@ enum Event {
     Robots {
         origin: String,
         policy: Option<RobotsPolicy>,
+        /// Why robots.txt could not be read (the connection error, the status).
+        problem: Option<String>,
     },
     HostDone {
         origin: String,
@@ -589,7 +591,11 @@ impl Scheduler {
 
     async fn handle(&mut self, event: Event) -> Result<(), CrawlError> {
         match event {
-            Event::Robots { origin, policy } => {
+            Event::Robots {
+                origin,
+                policy,
+                problem,
+            } => {
                 let limit = self.context.settings.host_failure_limit;
                 let Some(host) = self.hosts.get_mut(&origin) else {
                     return Ok(());
@@ -618,8 +624,11 @@ impl Scheduler {
                             .expect("pacer lock")
                             .on_failure(host.robots_failures, jitter);
                         if host.robots_failures >= ROBOTS_TRIES.min(limit.max(1)) {
-                            self.pause(&origin, "robots.txt unavailable (server error or unreachable)")
-                                .await?;
+                            let reason = match problem {
+                                Some(problem) => format!("robots.txt unavailable: {problem}"),
+                                None => "robots.txt unavailable (server error or unreachable)".to_string(),
+                            };
+                            self.pause(&origin, &reason).await?;
                         }
                     }
                 }

@@ -168,8 +168,12 @@ async fn exchange(
 pub(super) async fn fetch_robots(context: Arc<Context>, origin: String, pacer: Pacer) {
     let url = match Url::parse(&format!("{origin}/robots.txt")) {
         Ok(url) => url,
-        Err(_) => {
-            let _ = context.events.send(Event::Robots { origin, policy: None });
+        Err(e) => {
+            let _ = context.events.send(Event::Robots {
+                origin,
+                policy: None,
+                problem: Some(e.to_string()),
+            });
             return;
         }
     };
@@ -228,8 +232,18 @@ pub(super) async fn fetch_robots(context: Arc<Context>, origin: String, pacer: P
             break;
         }
     }
+    // What went wrong, for the message that pauses the host: the connection error itself.
+    let problem = match (&ex.response, status) {
+        (Err(e), _) => Some(e.to_string()),
+        (Ok(_), Some(code)) if policy.is_unavailable() => Some(format!("HTTP {code}")),
+        _ => ex.stopped.clone(),
+    };
     let policy = (!policy.is_unavailable()).then_some(policy);
-    let _ = context.events.send(Event::Robots { origin, policy });
+    let _ = context.events.send(Event::Robots {
+        origin,
+        policy,
+        problem,
+    });
 }
 
 /// A fetch record filled with what every outcome shares.

@@ -64,7 +64,7 @@ pub fn readme(facts: &Facts<'_>) -> String {
          抓取批次：{run}（北京时间 {started} 至 {finished}）\n\
          评估基准日：{as_of}（评估年度 {period}）\n\
          指标体系：{catalog_title}（{catalog}）\n\
-         生成工具：{generator}\n\n\
+         生成工具：{generator}\n{unfinished}\n\
          {scope}\n\
          使每条结论都能追溯到当时服务器返回的字节。\n\n\
          文件\n\
@@ -103,6 +103,11 @@ pub fn readme(facts: &Facts<'_>) -> String {
         catalog_title = a.catalog_title,
         catalog = a.catalog,
         generator = a.generator,
+        unfinished = a
+            .unfinished_run
+            .as_deref()
+            .map(|note| format!("请注意：{note}\n"))
+            .unwrap_or_default(),
         records = facts.records,
         captures = facts.captures,
         robots = facts.robots,

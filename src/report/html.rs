@@ -136,6 +136,9 @@ pub fn render(data: &ReportData) -> String {
         None => "政务公开测评报告".to_string(),
     };
     let _ = write!(out, "<h1>{heading}</h1>{}", meta_line(a));
+    if let Some(note) = &a.unfinished_run {
+        let _ = write!(out, "<p class=\"alarm\"><b>请注意：</b>{}</p>", esc(note));
+    }
     if let Some(warning) = &a.understanding.warning {
         let _ = write!(out, "<p class=\"alarm\"><b>请注意：</b>{}</p>", esc(warning));
     }

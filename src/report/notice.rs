@@ -136,11 +136,15 @@ fn page(title: &str, now: &Assessment, body: &str) -> String {
     format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
-         <title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>{}{body}\
+         <title>{}</title><style>{STYLE}</style></head><body><h1>{}</h1>{}{}{body}\
          <p class=\"muted\">由 {} 生成；测评依据：{}。</p></body></html>\n",
         esc(title),
         esc(title),
         meta_line(now),
+        now.unfinished_run
+            .as_deref()
+            .map(|note| format!("<p class=\"warn\"><strong>请注意：</strong>{}</p>", esc(note)))
+            .unwrap_or_default(),
         esc(&now.generator),
         esc(&now.catalog_title)
     )

@@ -91,12 +91,19 @@ fn build(a: &Assessment) -> Result<Workbook, XlsxError> {
             .set_title(format!("{} 政务公开测评结果", a.site))
             .set_creation_datetime(&created),
     );
+    // An unfinished run's workbook opens on the warning, before any verdict.
+    if let Some(note) = &a.unfinished_run {
+        let sheet = book.add_worksheet();
+        sheet.set_name("请注意")?;
+        sheet.set_column_width(0, 120)?;
+        sheet.write_string(0, 0, fit(note))?;
+    }
     let all: Vec<&Verdict> = a.indicators.iter().collect();
     // The all-leaves sheet repeats the levels on every row instead of merging them, so it can
     // be sorted (Excel refuses to sort merged cells); the per-一级指标 sheets keep the table's
     // merged layout.
     leaf_sheet(book.add_worksheet(), "全部指标", &all, a, &formats, false)?;
-    let mut used = vec!["全部指标".to_string()];
+    let mut used = vec!["全部指标".to_string(), "请注意".to_string()];
     for group in &a.summary.by_level1 {
         let members: Vec<&Verdict> = a
             .indicators

@@ -23,10 +23,19 @@ pub enum ReportStageError {
     FutureMonth { month: String, as_of: NaiveDate },
 }
 
+/// The note every output of an unfinished run carries.
+async fn unfinished(store: &Store, run_id: i64) -> Result<Option<String>, AssessError> {
+    Ok(store
+        .run(run_id)
+        .await?
+        .and_then(|run| super::assess::unfinished_note(&run)))
+}
+
 /// Assesses the run and its predecessor (when that one was extracted too) and gathers gaps.
 pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<ReportData, AssessError> {
     let view = site_view(store, run_id, options.profiles).await?;
-    let assessment = assess_view(&view, run_id, options)?;
+    let mut assessment = assess_view(&view, run_id, options)?;
+    assessment.unfinished_run = unfinished(store, run_id).await?;
     let gaps = gaps(&view);
     let columns = column_summaries(&view, options.as_of);
     drop(view);
@@ -223,7 +232,8 @@ pub async fn write_unit_notices(
         year,
         ..*options
     };
-    let now = assess_view(&view, run_id, &at(end))?;
+    let mut now = assess_view(&view, run_id, &at(end))?;
+    now.unfinished_run = unfinished(store, run_id).await?;
     let before = match first.pred_opt() {
         Some(d) => Some(assess_view(&view, run_id, &at(d))?),
         None => None,

@@ -65,7 +65,13 @@ pub enum StoreError {
 pub struct Store {
     pool: SqlitePool,
     location: String,
-    read_only: bool,
+}
+
+/// What a store file holds.
+enum Schema {
+    Empty,
+    Foreign(String),
+    Version(i64),
 }
 
 /// The migrations this zwgk applies, embedded at build time.
@@ -103,6 +109,26 @@ impl Store {
     /// commands that write (crawl, extract, audit). A file that holds another application's
     /// tables, or a newer zwgk's schema, is refused before anything is written to it.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
+        // Look before writing anything: opening in WAL mode rewrites the file's header, so a
+        // file that is not ours is refused from a read-only look first.
+        if let Some(path) = file_of(location)
+            && path.metadata().is_ok_and(|m| m.len() > 0)
+        {
+            let look = Store::connect_read(location, true).await?;
+            let schema = look.schema().await;
+            look.close().await;
+            match schema? {
+                Schema::Foreign(why) => return Err(StoreError::Foreign(location.to_string(), why)),
+                Schema::Version(found) if found > store_schema() => {
+                    return Err(StoreError::Newer {
+                        location: location.to_string(),
+                        found,
+                        known: store_schema(),
+                    });
+                }
+                _ => {}
+            }
+        }
         let options = base_options(location)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -122,12 +148,11 @@ impl Store {
         let store = Store {
             pool,
             location: location.to_string(),
-            read_only: false,
         };
-        if store.schema_version().await?.is_none_or(|v| v < store_schema()) {
+        if store.needs_migration().await? {
             let _guard = lock::migration_guard(location).await?;
             // Another process may have migrated while this one waited.
-            if store.schema_version().await?.is_none_or(|v| v < store_schema()) {
+            if store.needs_migration().await? {
                 MIGRATOR.run(&store.pool).await.map_err(|source| StoreError::Migrate {
                     location: location.to_string(),
                     source,
@@ -135,6 +160,14 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    async fn needs_migration(&self) -> Result<bool, StoreError> {
+        Ok(match self.schema().await? {
+            Schema::Empty => true,
+            Schema::Version(v) => v < store_schema(),
+            Schema::Foreign(why) => return Err(StoreError::Foreign(self.location.clone(), why)),
+        })
     }
 
     /// Opens an existing store for reading only: nothing is created, migrated or written, so
@@ -156,6 +189,43 @@ impl Store {
             };
             can_write(path) && can_write(dir)
         });
+        let store = Store::connect_read(location, writable).await?;
+        let schema = match store.schema().await {
+            Ok(schema) => schema,
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        };
+        let refused = match schema {
+            Schema::Empty => Some(StoreError::Foreign(
+                location.to_string(),
+                "it has no zwgk schema (an empty file, or an empty database)".to_string(),
+            )),
+            Schema::Foreign(why) => Some(StoreError::Foreign(location.to_string(), why)),
+            Schema::Version(found) if found > store_schema() => Some(StoreError::Newer {
+                location: location.to_string(),
+                found,
+                known: store_schema(),
+            }),
+            Schema::Version(found) if found < store_schema() => Some(StoreError::Older {
+                location: location.to_string(),
+                found,
+                known: store_schema(),
+            }),
+            Schema::Version(_) => None,
+        };
+        match refused {
+            Some(e) => {
+                store.close().await;
+                Err(e)
+            }
+            None => Ok(store),
+        }
+    }
+
+    /// A read-only pool, immutable when the file's place cannot be written.
+    async fn connect_read(location: &str, writable: bool) -> Result<Store, StoreError> {
         let options = base_options(location)?
             .read_only(true)
             .create_if_missing(false)
@@ -169,51 +239,29 @@ impl Store {
                 location: location.to_string(),
                 source,
             })?;
-        let store = Store {
+        Ok(Store {
             pool,
             location: location.to_string(),
-            read_only: true,
-        };
-        match store.schema_version().await? {
-            None => Err(StoreError::Foreign(
-                location.to_string(),
-                "it has no zwgk schema (an empty file, or another application's database)".to_string(),
-            )),
-            Some(found) if found > store_schema() => Err(StoreError::Newer {
-                location: location.to_string(),
-                found,
-                known: store_schema(),
-            }),
-            Some(found) if found < store_schema() => Err(StoreError::Older {
-                location: location.to_string(),
-                found,
-                known: store_schema(),
-            }),
-            Some(_) => Ok(store),
-        }
+        })
     }
 
-    /// The newest zwgk migration applied, `None` for a store without zwgk's schema. A file
-    /// with tables but no migration record is another application's: refused.
-    async fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+    /// What the file holds: nothing yet, another application's tables, or zwgk's schema at
+    /// a version (its newest migration).
+    async fn schema(&self) -> Result<Schema, StoreError> {
         let tables: Vec<String> =
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
                 .fetch_all(&self.pool)
                 .await
                 .map_err(|source| self.open_error(source))?;
         if !tables.iter().any(|t| t == "_sqlx_migrations") {
-            // Read-only, the caller refuses `None` as "not a zwgk store" whatever the tables.
-            return if tables.is_empty() || self.read_only {
-                Ok(None)
+            return Ok(if tables.is_empty() {
+                Schema::Empty
             } else {
-                Err(StoreError::Foreign(
-                    self.location.clone(),
-                    format!(
-                        "it holds other tables ({}); give zwgk a file of its own",
-                        tables.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-                    ),
+                Schema::Foreign(format!(
+                    "it holds other tables ({}); give zwgk a file of its own",
+                    tables.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
                 ))
-            };
+            });
         }
         let applied: Vec<(i64, Vec<u8>)> =
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
@@ -224,13 +272,10 @@ impl Store {
             if let Some(ours) = MIGRATOR.iter().find(|m| m.version == *version)
                 && ours.checksum.as_ref() != checksum.as_slice()
             {
-                return Err(StoreError::Foreign(
-                    self.location.clone(),
-                    format!("its migration {version} is not zwgk's"),
-                ));
+                return Ok(Schema::Foreign(format!("its migration {version} is not zwgk's")));
             }
         }
-        Ok(applied.last().map(|(v, _)| *v))
+        Ok(applied.last().map_or(Schema::Empty, |(v, _)| Schema::Version(*v)))
     }
 
     fn open_error(&self, source: sqlx::Error) -> StoreError {
@@ -263,6 +308,13 @@ impl Store {
     /// operating system when the process dies, so a killed crawl never leaves it held.
     pub fn lock_for_crawl(&self) -> Result<lock::CrawlLock, StoreError> {
         lock::CrawlLock::take(&self.location)
+    }
+
+    /// SQLite's own check of the whole file: `["ok"]` when the store is sound.
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     pub async fn close(self) {

@@ -130,3 +130,52 @@ impl Drop for PythonServer {
         let _ = self.child.wait();
     }
 }
+
+/// The zwgk binary under test.
+pub fn zwgk_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zwgk"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+/// Runs zwgk to the end (blocking: call from a test thread or `spawn_blocking`).
+pub fn zwgk(args: &[&str]) -> std::process::Output {
+    zwgk_command().args(args).output().expect("run zwgk")
+}
+
+/// Runs zwgk to the end from async code.
+pub async fn zwgk_async(args: &[&str]) -> std::process::Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        zwgk(&args)
+    })
+    .await
+    .expect("zwgk runner")
+}
+
+/// Sends a signal to a child process.
+pub fn send_signal(child: &std::process::Child, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).expect("pid")).expect("a child has a pid");
+    rustix::process::kill_process(pid, signal).expect("signal the child");
+}
+
+pub fn stdout_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A finished crawl of the bundled fixture site, extracted, in a store of its own.
+pub async fn fixture_store() -> (TestStore, SiteServer) {
+    let server = SiteServer::start(fixture_site()).await.expect("fixture server");
+    let store = TestStore::new().await;
+    let db = store.path();
+    let out = zwgk_async(&["crawl", &server.url("/index.html"), "--db", &db, "--rate", "0"]).await;
+    assert!(out.status.success(), "fixture crawl: {}", stderr_of(&out));
+    let out = zwgk_async(&["extract", "--db", &db]).await;
+    assert!(out.status.success(), "fixture extract: {}", stderr_of(&out));
+    (store, server)
+}

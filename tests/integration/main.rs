@@ -13,9 +13,15 @@ mod crawl_recrawl;
 mod crawl_resume;
 mod crawl_safety;
 mod crawl_site;
+mod exit_codes;
 mod export_package;
 mod extract_corpus;
 mod extract_store;
+mod hostile_cli;
+mod integrity;
+mod kill_and_check;
+mod messages;
 #[cfg(feature = "browser-tests")]
 mod report_browser;
 mod report_output;
+mod signals;
