@@ -16,6 +16,7 @@ mod crawl_site;
 mod export_package;
 mod extract_corpus;
 mod extract_store;
+mod hostile_input;
 #[cfg(feature = "browser-tests")]
 mod report_browser;
 mod report_output;

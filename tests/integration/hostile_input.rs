@@ -1,0 +1,232 @@
+//! What a hostile or broken site serves must not steer zwgk: redirects past the URL limit,
+//! bodies over the cap, pages that stay gone.
+
+use std::fs;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use futures_util::stream;
+use tempfile::TempDir;
+use zwgk::serve::SiteServer;
+
+use crate::helpers::*;
+
+/// Opens a second connection to the test store for the columns the typed queries leave out.
+async fn pool(store: &TestStore) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!("sqlite://{}", store.path()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn redirect_targets_longer_than_the_url_limit_are_refused_not_followed() {
+    let long_target = format!("/trap?q={}", "a".repeat(100 * 1024));
+    let router = Router::new()
+        .route("/", get(|| async { links_page(&["/long", "/ok.html"]) }))
+        .route(
+            "/long",
+            get(move || {
+                let target = long_target.clone();
+                async move { Redirect::temporary(&target) }
+            }),
+        )
+        .route("/trap", get(|| async { html("<p>trap</p>") }))
+        .route("/ok.html", get(|| async { html("<p>ok</p>") }));
+    let server = serve(router).await;
+    let store = TestStore::new().await;
+    let report = run(&settings(&server.url("/")), &store.store).await;
+
+    let seen = paths(&server);
+    assert_eq!(
+        seen.iter().filter(|p| *p == "/long").count(),
+        1,
+        "asked once, not retried: {:?}",
+        seen.iter().map(|p| &p[..p.len().min(40)]).collect::<Vec<_>>()
+    );
+    assert!(
+        !seen.iter().any(|p| p.starts_with("/trap")),
+        "the long target is never requested"
+    );
+    let fetches = store.store.run_fetches(report.run_id).await.unwrap();
+    let long = fetches.iter().find(|f| f.url.ends_with("/long")).unwrap();
+    assert_eq!(long.change, "error");
+    assert!(long.final_url.ends_with("/long"), "{}", &long.final_url);
+    let states = store.store.url_states(1).await.unwrap();
+    let (_, state, error) = states.iter().find(|s| s.0.ends_with("/long")).unwrap();
+    assert_eq!(state, "failed");
+    let error = error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains("redirect target longer than 2,083 characters"),
+        "{error}"
+    );
+    assert!(
+        error.len() < 200,
+        "the error does not carry the URL: {} bytes",
+        error.len()
+    );
+    assert!(
+        states.iter().all(|(url, _, _)| url.len() <= 2083),
+        "no URL row past the limit"
+    );
+    assert!(
+        fetches
+            .iter()
+            .any(|f| f.url.ends_with("/ok.html") && f.status == Some(200)),
+        "the rest of the site is crawled"
+    );
+}
+
+/// The columns of a `fetches` row that an over-cap download must still fill.
+#[derive(Debug, sqlx::FromRow)]
+struct StoredFetch {
+    url: String,
+    status: Option<i64>,
+    error: Option<String>,
+    response_headers: String,
+    content_type: Option<String>,
+    etag: Option<String>,
+    sha256: Option<String>,
+}
+
+impl StoredFetch {
+    fn error(&self) -> &str {
+        self.error.as_deref().unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_are_recorded_with_status_headers_and_size() {
+    const SIZE: usize = 3 * 1024 * 1024;
+    let router = Router::new()
+        .route(
+            "/",
+            get(|| async { links_page(&["/files/big.pdf", "/files/stream.pdf"]) }),
+        )
+        // Content-Length given: refused before the body is read.
+        .route(
+            "/files/big.pdf",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/pdf"), (header::ETAG, "\"big-1\"")],
+                    vec![b'%'; SIZE],
+                )
+                    .into_response()
+            }),
+        )
+        // No Content-Length (chunked): read until the cap.
+        .route(
+            "/files/stream.pdf",
+            get(|| async {
+                let chunks = (0..48).map(|_| Ok::<_, std::io::Error>(vec![b'%'; 64 * 1024]));
+                (
+                    [(header::CONTENT_TYPE, "application/pdf")],
+                    Body::from_stream(stream::iter(chunks)),
+                )
+                    .into_response()
+            }),
+        );
+    let server = serve(router).await;
+    let store = TestStore::new().await;
+    let mut s = settings(&server.url("/"));
+    s.http.max_body_bytes = 1024 * 1024;
+    run(&s, &store.store).await;
+
+    let rows: Vec<StoredFetch> = sqlx::query_as(
+        "SELECT url, status, error, response_headers, content_type, etag, sha256 FROM fetches \
+         WHERE url LIKE '%/files/%' ORDER BY url",
+    )
+    .fetch_all(&pool(&store).await)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2, "one fetch each, not retried: {rows:?}");
+    for f in &rows {
+        assert_eq!(f.status, Some(200), "{}", f.url);
+        assert_eq!(f.content_type.as_deref(), Some("application/pdf"), "{}", f.url);
+        assert!(f.response_headers.contains("content-type"), "{f:?}");
+        assert!(f.sha256.is_none(), "{}: the body is not kept", f.url);
+        assert!(f.error().contains("1048576-byte cap"), "{f:?}");
+    }
+    let (big, streamed) = (&rows[0], &rows[1]);
+    assert!(big.url.ends_with("big.pdf") && streamed.url.ends_with("stream.pdf"));
+    assert_eq!(big.etag.as_deref(), Some("\"big-1\""));
+    assert!(big.error().contains(&format!("Content-Length {SIZE} bytes")), "{big:?}");
+    // Reading stops at the first chunk past the cap: 1 MiB and one 64 KiB chunk at most.
+    let read: u64 = streamed
+        .error()
+        .split("stopped after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no size in {streamed:?}"));
+    assert!((1024 * 1024..=(1024 + 64) * 1024).contains(&read), "{read}");
+    let states = store.store.url_states(1).await.unwrap();
+    assert!(
+        states
+            .iter()
+            .filter(|(url, _, _)| url.contains("/files/"))
+            .all(|(_, state, _)| state == "failed"),
+        "{states:?}"
+    );
+}
+
+fn write(dir: &TempDir, path: &str, body: &str) {
+    fs::write(dir.path().join(path), body).unwrap();
+}
+
+#[tokio::test]
+async fn a_page_removed_in_one_run_is_not_missing_in_later_runs() {
+    let site = tempfile::tempdir().unwrap();
+    write(
+        &site,
+        "index.html",
+        "<meta charset=utf-8><a href=\"/a.html\">a</a><a href=\"/gone.html\">gone</a><a href=\"/never.html\">never</a>",
+    );
+    write(&site, "a.html", "<p>a</p>");
+    write(&site, "gone.html", "<p>soon gone</p>");
+    let server = SiteServer::start(site.path().to_path_buf()).await.unwrap();
+    let store = TestStore::new().await;
+    let s = settings(&server.url("/index.html"));
+    let change_of = |fetches: &[zwgk::store::FetchRow], path: &str| {
+        fetches
+            .iter()
+            .find(|f| f.url.ends_with(path))
+            .map(|f| f.change.clone())
+            .unwrap()
+    };
+
+    let first = run(&s, &store.store).await;
+    assert_eq!(
+        (first.summary.removed, first.summary.missing),
+        (0, 1),
+        "{:?}",
+        first.summary
+    );
+
+    fs::remove_file(site.path().join("gone.html")).unwrap();
+    let second = run(&s, &store.store).await;
+    assert_eq!(
+        (second.summary.removed, second.summary.missing),
+        (1, 1),
+        "{:?}",
+        second.summary
+    );
+    let fetches = store.store.run_fetches(second.run_id).await.unwrap();
+    assert_eq!(change_of(&fetches, "/gone.html"), "removed");
+
+    // Still gone: nothing changed since the run that recorded the removal. The page that
+    // was never there stays missing.
+    let third = run(&s, &store.store).await;
+    assert_eq!(
+        (third.summary.removed, third.summary.missing),
+        (0, 1),
+        "{:?}",
+        third.summary
+    );
+    let fetches = store.store.run_fetches(third.run_id).await.unwrap();
+    assert_eq!(change_of(&fetches, "/gone.html"), "unchanged");
+    assert_eq!(change_of(&fetches, "/never.html"), "missing");
+    assert_eq!(third.summary.errors, 0, "{:?}", third.summary);
+}
