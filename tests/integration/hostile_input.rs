@@ -1,7 +1,8 @@
 //! What a hostile or broken site serves must not steer zwgk: redirects past the URL limit,
-//! bodies over the cap, pages that stay gone.
+//! bodies over the cap, pages that stay gone, `inspect` against odd hosts.
 
 use std::fs;
+use std::process::Command;
 
 use axum::Router;
 use axum::body::Body;
@@ -229,4 +230,79 @@ async fn a_page_removed_in_one_run_is_not_missing_in_later_runs() {
     assert_eq!(change_of(&fetches, "/gone.html"), "unchanged");
     assert_eq!(change_of(&fetches, "/never.html"), "missing");
     assert_eq!(third.summary.errors, 0, "{:?}", third.summary);
+}
+
+/// Runs the `zwgk` binary.
+fn zwgk(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zwgk"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn inspect_follows_same_origin_redirects_and_names_the_final_url() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let router = Router::new()
+        .route("/old.html", get(|| async { Redirect::permanent("/moved/new.html") }))
+        .route(
+            "/moved/new.html",
+            get(|| async {
+                html("<html><head><title>迁移后的页面</title></head><body><p>正文</p></body></html>")
+            }),
+        )
+        .route(
+            "/robots.txt",
+            get(|| async { text("User-agent: *\nDisallow: /private/\n") }),
+        )
+        .route("/to-private", get(|| async { Redirect::temporary("/private/x.html") }))
+        .route("/private/x.html", get(|| async { html("<p>private</p>") }));
+    let server = runtime.block_on(serve(router));
+    let old = server.url("/old.html");
+    let new = server.url("/moved/new.html");
+
+    let out = zwgk(&["inspect", &old]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("迁移后的页面"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("url        {new} (redirected from {old})")),
+        "{stdout}"
+    );
+    let out = zwgk(&["inspect", "--json", &old]);
+    let facts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(facts["url"], new.as_str());
+
+    // A redirect into a disallowed path is not followed.
+    let out = zwgk(&["inspect", &server.url("/to-private")]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not allow"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!paths(&server).contains(&"/private/x.html".to_string()));
+}
+
+#[test]
+fn inspect_says_an_unreachable_host_cannot_be_reached() {
+    // A port nobody listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = zwgk(&["inspect", &format!("http://127.0.0.1:{port}/index.html")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(&format!("cannot reach `http://127.0.0.1:{port}`")) && stderr.contains("connection failed"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("does not allow"), "{stderr}");
 }
