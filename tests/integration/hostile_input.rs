@@ -1,5 +1,6 @@
 //! What a hostile or broken site serves must not steer zwgk: redirects past the URL limit,
-//! bodies over the cap, pages that stay gone, `inspect` against odd hosts.
+//! bodies over the cap, pages that stay gone, `inspect` against odd hosts, and reports from
+//! stores full of evidence.
 
 use std::fs;
 use std::process::Command;
@@ -305,4 +306,140 @@ fn inspect_says_an_unreachable_host_cannot_be_reached() {
         "{stderr}"
     );
     assert!(!stderr.contains("does not allow"), "{stderr}");
+}
+
+/// An assessment as a hostile or very large site makes it: every leaf failing for two units
+/// with thousands of evidence items and a very long reason, every leaf changed since the
+/// previous run, tens of thousands of gaps and thousands of columns.
+fn huge_report_data(leaves: usize, evidence_per_leaf: usize, gaps_per_list: usize) -> zwgk::report::ReportData {
+    use zwgk::assess::engine::{Assessment, Evidence, Verdict, summarize};
+    use zwgk::assess::verdict::Status;
+    use zwgk::report::{ColumnSummary, Gap, Gaps, ReportData};
+    let verdict = |i: usize, status: Status, evidence: Vec<Evidence>| Verdict {
+        id: format!("leaf.{i}"),
+        path: vec![format!("一级{}", i % 7), format!("二级{i}")],
+        question: format!("评价要点{i}"),
+        units: vec!["区政府办公室".to_string(), format!("单位{}", i % 13)],
+        time_limit: "信息形成之日起20个工作日内".to_string(),
+        status,
+        score: Some(0.0),
+        reason: format!("逾期未公开的文件：{}", "《关于印发某某工作方案的通知》".repeat(2_000)),
+        evidence,
+        source: "auto".to_string(),
+        failures: evidence_per_leaf,
+        basis: Default::default(),
+    };
+    let evidence = |leaf: usize| -> Vec<Evidence> {
+        (0..evidence_per_leaf)
+            .map(|j| Evidence {
+                url: format!("http://www.zhoucun.gov.cn/art/2025/3/5/art_{leaf}_{j}.html"),
+                fetched_at: Some("2026-01-10T00:00:00Z".to_string()),
+                sha256: Some(format!("{j:064x}")),
+                excerpt: format!("关于印发第{j}号文件的通知{}", "很长的摘录".repeat(30)),
+            })
+            .collect()
+    };
+    let assessment = |indicators: Vec<Verdict>| Assessment {
+        site: "http://www.zhoucun.gov.cn".to_string(),
+        run_id: 2,
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        period: 2025,
+        catalog: "synthetic".to_string(),
+        catalog_title: "合成".to_string(),
+        generator: "zwgk test".to_string(),
+        summary: summarize(&indicators),
+        indicators,
+        calendar: Default::default(),
+        understanding: Default::default(),
+    };
+    let now: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Fail, evidence(i))).collect();
+    let before: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Pass, Vec::new())).collect();
+    let gaps = |n: usize, what: &str| -> Vec<Gap> {
+        (0..n)
+            .map(|i| Gap {
+                url: format!("http://www.zhoucun.gov.cn/{what}/{i}.html"),
+                detail: format!("多次重试后失败：{}", "connection reset ".repeat(100)),
+            })
+            .collect()
+    };
+    ReportData {
+        assessment: assessment(now),
+        previous: Some(assessment(before)),
+        gaps: Gaps {
+            blocked: gaps(gaps_per_list, "blocked"),
+            failed: gaps(gaps_per_list, "failed"),
+            unreached: gaps(gaps_per_list, "unreached"),
+            empty_pages: gaps(gaps_per_list, "empty"),
+        },
+        columns: (0..gaps_per_list / 4)
+            .map(|i| ColumnSummary {
+                key: "通知公告".to_string(),
+                name: format!("栏目{i}{}", "名".repeat(500)),
+                url: format!("http://www.zhoucun.gov.cn/col/col{i}/index.html"),
+                items: 100_000,
+                newest: (0..5)
+                    .map(|j| {
+                        (
+                            format!("标题{j}{}", "长".repeat(5_000)),
+                            format!("http://www.zhoucun.gov.cn/art/{i}_{j}.html"),
+                            None,
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn report_html_stays_bounded_while_report_json_keeps_every_item() {
+    use zwgk::report::{Format, html, write_reports};
+    // The bundled catalog has 161 leaves; every one here is at its caps in every section
+    // (about 25 KB a leaf: 20 evidence items, 1,000 characters of reason, two problem rows).
+    let (leaves, evidence_per_leaf, gaps_per_list) = (161, 1_000, 20_000);
+    let data = huge_report_data(leaves, evidence_per_leaf, gaps_per_list);
+    let out = tempfile::tempdir().unwrap();
+    write_reports(out.path(), &data, &[Format::Html, Format::Json, Format::Csv]).unwrap();
+
+    let html = fs::read_to_string(out.path().join("report.html")).unwrap();
+    assert!(html.len() < 5 * 1024 * 1024, "report.html is {} bytes", html.len());
+    // Bounded by the catalog, not the site: ten times the evidence and twenty times
+    // the gaps change the page by a few digits.
+    let smaller = html::render(&huge_report_data(leaves, 100, 1_000)).len();
+    assert!(
+        html.len().abs_diff(smaller) < smaller / 100,
+        "{} bytes against {smaller}",
+        html.len()
+    );
+    for v in &data.assessment.indicators {
+        assert!(
+            html.contains(&format!("<tr id=\"{}\">", v.id)),
+            "leaf {} is listed",
+            v.id
+        );
+    }
+    assert!(html.contains(&format!(
+        "另有 {} 条，完整列表见 report.json / report.csv",
+        evidence_per_leaf - 20
+    )));
+    assert!(html.contains("说明过长，已截断；全文见 report.json / report.csv"));
+    assert!(html.contains("抓取失败（20000项）") && html.contains("另有 19950 条，完整列表见 report.json（gaps）"));
+    assert!(html.contains("另有 4900 个栏目未列出"));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.path().join("report.json")).unwrap()).unwrap();
+    let indicators = json["indicators"].as_array().unwrap();
+    assert_eq!(indicators.len(), leaves);
+    for (v, stored) in data.assessment.indicators.iter().zip(indicators) {
+        assert_eq!(stored["evidence"].as_array().unwrap().len(), evidence_per_leaf);
+        assert_eq!(stored["reason"].as_str().unwrap(), v.reason, "the reason is whole");
+    }
+    for list in ["blocked", "failed", "unreached", "empty_pages"] {
+        assert_eq!(json["gaps"][list].as_array().unwrap().len(), gaps_per_list, "{list}");
+    }
+    let csv = fs::read_to_string(out.path().join("report.csv")).unwrap();
+    assert!(
+        csv.contains(&format!("art_160_{}.html", evidence_per_leaf - 1)),
+        "report.csv keeps every link"
+    );
 }
