@@ -23,6 +23,7 @@ use regex::Regex;
 use url::Url;
 
 // Hanweb `<record><![CDATA[…]]></record>`: one pattern, shared with extraction.
+use crate::extract::clean::strip_controls;
 use crate::extract::page::RECORD;
 use crate::extract::script::script_attachment_links;
 
@@ -85,8 +86,11 @@ fn push_text(target: &mut String, chunk: &str) {
     }
 }
 
-/// Collapses whitespace (including `&nbsp;` and ideographic spaces) and trims.
+/// Collapses whitespace (including `&nbsp;` and ideographic spaces), trims, and drops control
+/// characters: anchors are stored and shown in reports and terminals, where `\x1b]0;…\x07`
+/// would retitle the window (the rule of `extract::clean`).
 pub fn clean_text(s: &str) -> String {
+    let s = strip_controls(s);
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}') {
         if word.is_empty() {
@@ -242,15 +246,15 @@ pub fn html_links(html: &str, base: &Url) -> (Option<String>, Vec<FoundLink>) {
     for script in &st.scripts {
         st.links.extend(hanweb_script_links(script, &page_base, per_page));
         st.links.extend(trs_paging_links(script));
-        st.links.extend(
-            script_attachment_links(script, &page_base)
-                .into_iter()
-                .map(|link| FoundLink {
+        st.links
+            .extend(script_attachment_links(script, &page_base).into_iter().map(|link| {
+                let text = clean_text(&link.text);
+                FoundLink {
                     href: link.href,
-                    anchor: (!link.text.is_empty()).then_some(link.text),
+                    anchor: (!text.is_empty()).then_some(text),
                     kind: LinkKind::Script,
-                }),
-        );
+                }
+            }));
     }
     (st.base, st.links)
 }
@@ -460,6 +464,22 @@ mod tests {
                 ("/iframe.html", None, LinkKind::Iframe),
                 ("mailto:x@a.gov.cn", Some("mail"), LinkKind::A),
             ]
+        );
+    }
+
+    #[test]
+    fn control_characters_never_reach_stored_anchors() {
+        // Raw, as entities, in a Hanweb record and in a script-written attachment link.
+        let html = "<a href=\"/a.html\">关于\u{1b}]0;pwned\u{7}印发\u{9b}2J方案</a>\
+            <a href=\"/b.html\">清屏\u{1b}[2J通知&#127;</a>\
+            <script type=\"text/xml\"><datastore><recordset><record><![CDATA[<li><a href='/art/2025/3/5/art_1_1.html'>记录\u{1b}[31m标题</a></li>]]></record></recordset></datastore></script>\
+            <script>document.write('<a href=\"/attach/x.pdf\">附件\u{1b}]0;x\u{7}</a>');</script>";
+        let (_, links) = html_links(html, &base());
+        let anchors: Vec<&str> = links.iter().filter_map(|l| l.anchor.as_deref()).collect();
+        assert_eq!(
+            anchors,
+            vec!["关于]0;pwned印发2J方案", "清屏[2J通知", "记录[31m标题", "附件]0;x"],
+            "{links:?}"
         );
     }
 

@@ -1,7 +1,8 @@
 //! One HTTP exchange, safely: timeouts on connect, read and the whole request; a body cap
 //! checked against Content-Length and again while streaming the *decompressed* body, so a gzip
 //! bomb stops at the cap; no automatic redirects (the caller follows them by hand so each hop
-//! is checked and recorded).
+//! is checked and recorded). A body over the cap is dropped, but its status, headers and size
+//! come back with the error, so the fetch is still evidence.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -43,8 +44,13 @@ pub enum FetchError {
     Timeout(String),
     #[error("connection failed: {0}")]
     Connect(String),
-    #[error("body larger than the {limit}-byte cap")]
-    TooLarge { limit: u64 },
+    #[error("body larger than the {limit}-byte cap ({size}); the body was not kept")]
+    TooLarge {
+        limit: u64,
+        size: BodySize,
+        /// What arrived before the body: an over-cap download is still a fetch to record.
+        head: Box<ResponseHead>,
+    },
     #[error("body read failed: {0}")]
     Body(String),
     #[error("request failed: {0}")]
@@ -87,6 +93,32 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// How large an over-cap body was, as far as zwgk knows without reading it all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BodySize {
+    /// The server's Content-Length (an uncompressed body).
+    Declared(u64),
+    /// The decompressed bytes received when reading stopped.
+    ReadBeforeCap(u64),
+}
+
+impl std::fmt::Display for BodySize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodySize::Declared(n) => write!(f, "Content-Length {n} bytes"),
+            BodySize::ReadBeforeCap(n) => write!(f, "stopped after {n} bytes"),
+        }
+    }
+}
+
+/// Status and headers of a response, without its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseHead {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub elapsed: Duration,
+}
+
 /// What came back, before any interpretation.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
@@ -102,6 +134,15 @@ impl RawResponse {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// The Location of a redirect (3xx other than 304), the one rule crawl and inspect share.
+    pub fn redirect_location(&self) -> Option<&str> {
+        if (300..400).contains(&self.status) && self.status != 304 {
+            self.header("location")
+        } else {
+            None
+        }
     }
 }
 
@@ -166,19 +207,29 @@ pub async fn get(
             )
         })
         .collect();
+    let too_large = |size: BodySize, headers: &[(String, String)]| FetchError::TooLarge {
+        limit: max_bytes,
+        size,
+        head: Box::new(ResponseHead {
+            status,
+            headers: headers.to_vec(),
+            elapsed: started.elapsed(),
+        }),
+    };
     // Content-Length describes the compressed size; it can reject early, never accept.
     if let Some(length) = response.content_length()
         && length > max_bytes
         && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
     {
-        return Err(FetchError::TooLarge { limit: max_bytes });
+        return Err(too_large(BodySize::Declared(length), &headers));
     }
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| FetchError::from_reqwest(&e))?;
-        if (body.len() + chunk.len()) as u64 > max_bytes {
-            return Err(FetchError::TooLarge { limit: max_bytes });
+        let read = (body.len() + chunk.len()) as u64;
+        if read > max_bytes {
+            return Err(too_large(BodySize::ReadBeforeCap(read), &headers));
         }
         body.extend_from_slice(&chunk);
     }

@@ -56,6 +56,36 @@ pub fn origin_of(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
+/// The longest URL followed or queued: the old Internet Explorer limit, which servers and CMSs
+/// still assume (CRAWLING.md lesson 5).
+pub const MAX_URL_LENGTH: usize = 2083;
+
+/// Why a redirect target is refused for its length, or `None` when it is within `max_length`.
+/// Links and redirects share the limit, so a 100 KB `Location` is neither requested nor queued.
+pub fn redirect_too_long(target: &Url, max_length: usize) -> Option<String> {
+    let length = target.as_str().len();
+    (length > max_length).then(|| {
+        format!(
+            "redirect target longer than {} characters ({} characters); not followed",
+            with_commas(max_length),
+            with_commas(length)
+        )
+    })
+}
+
+/// `2083` as `2,083`, for messages people read.
+fn with_commas(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[derive(Debug, Clone)]
 pub struct TrapSettings {
     pub max_depth: i64,
@@ -70,8 +100,7 @@ impl Default for TrapSettings {
     fn default() -> Self {
         TrapSettings {
             max_depth: 50,
-            // The old Internet Explorer limit, which servers and CMSs still assume.
-            max_url_length: 2083,
+            max_url_length: MAX_URL_LENGTH,
             max_query_variants: 500,
             max_segment_repeats: 3,
             max_calendar_steps: 24,
@@ -238,6 +267,28 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn redirect_targets_past_the_url_limit_are_named() {
+        let at_limit = u(&format!("http://a.gov.cn/{}", "a".repeat(MAX_URL_LENGTH - 16)));
+        assert_eq!(at_limit.as_str().len(), MAX_URL_LENGTH);
+        assert_eq!(redirect_too_long(&at_limit, MAX_URL_LENGTH), None);
+        let long = u(&format!("http://a.gov.cn/{}", "a".repeat(100_000)));
+        assert_eq!(
+            redirect_too_long(&long, MAX_URL_LENGTH).as_deref(),
+            Some("redirect target longer than 2,083 characters (100,016 characters); not followed")
+        );
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (2083, "2,083"),
+            (1234567, "1,234,567"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(with_commas(n), text);
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::discover::{self, FoundLink, LinkKind};
 use super::fetch::{self, FetchError, RawResponse};
 use super::politeness::{HostPacer, MonotonicClock};
 use super::robots::{MAX_ROBOTS_BYTES, RobotsPolicy};
-use super::scope::{ParentShape, origin_of};
+use super::scope::{ParentShape, origin_of, redirect_too_long};
 use super::{Context, Event, Health};
 use crate::extract::encoding;
 use crate::extract::kind::classify;
@@ -57,13 +57,30 @@ struct Hop {
     location: Option<String>,
 }
 
+/// Why a redirect chain ended before a final response.
+enum Stop {
+    /// A redirect left alone (another host, a loop, robots.txt …): the redirect is the outcome.
+    NotFollowed(String),
+    /// A target refused outright: a failed fetch, and a permanent one (the same redirect would
+    /// come back on every try).
+    Refused(String),
+}
+
+impl Stop {
+    fn reason(&self) -> &str {
+        match self {
+            Stop::NotFollowed(reason) | Stop::Refused(reason) => reason,
+        }
+    }
+}
+
 /// The result of following a URL through its redirects.
 struct Exchange {
     final_url: Url,
     response: Result<RawResponse, FetchError>,
     hops: Vec<Hop>,
-    /// Set when the chain stopped at a redirect we did not follow, with the reason.
-    stopped: Option<String>,
+    /// Set when the chain stopped at a redirect we did not follow.
+    stopped: Option<Stop>,
     /// A redirect target left to the frontier (another in-scope host).
     handed_over: Option<Url>,
     request_headers: Vec<(String, String)>,
@@ -87,8 +104,8 @@ async fn exchange(
         let headers: &[(HeaderName, String)] = if hops.is_empty() { conditional } else { &[] };
         let response = fetch::get(&context.client, &current, headers, max_bytes).await;
         let location = match &response {
-            Ok(r) if (300..400).contains(&r.status) && r.status != 304 => r.header("location").map(str::to_string),
-            _ => None,
+            Ok(r) => r.redirect_location().map(str::to_string),
+            Err(_) => None,
         };
         let Some(location) = location else {
             return Exchange {
@@ -106,7 +123,7 @@ async fn exchange(
             status,
             location: Some(location.clone()),
         });
-        let stop = |reason: String, handed_over: Option<Url>, hops: Vec<Hop>, current: Url, response| Exchange {
+        let stop = |reason: Stop, handed_over: Option<Url>, hops: Vec<Hop>, current: Url, response| Exchange {
             final_url: current,
             response,
             hops,
@@ -116,22 +133,37 @@ async fn exchange(
         };
         let Some(target) = context.canonicalizer.resolve(&current, &location) else {
             return stop(
-                format!("redirect to an unusable location `{location}`"),
+                Stop::NotFollowed(format!("redirect to an unusable location `{location}`")),
                 None,
                 hops,
                 current,
                 response,
             );
         };
+        if let Some(reason) = redirect_too_long(&target, context.settings.traps.max_url_length) {
+            return stop(Stop::Refused(reason), None, hops, current, response);
+        }
         if !seen.insert(target.to_string()) {
-            return stop(format!("redirect loop at `{target}`"), None, hops, current, response);
+            return stop(
+                Stop::NotFollowed(format!("redirect loop at `{target}`")),
+                None,
+                hops,
+                current,
+                response,
+            );
         }
         if hops.len() > max_hops {
-            return stop(format!("more than {max_hops} redirects"), None, hops, current, response);
+            return stop(
+                Stop::NotFollowed(format!("more than {max_hops} redirects")),
+                None,
+                hops,
+                current,
+                response,
+            );
         }
         if !context.scope.contains(&target) {
             return stop(
-                format!("redirect leaves the crawl scope: `{target}`"),
+                Stop::NotFollowed(format!("redirect leaves the crawl scope: `{target}`")),
                 None,
                 hops,
                 current,
@@ -141,7 +173,7 @@ async fn exchange(
         if origin_of(&target) != origin_of(&current) {
             // Another in-scope host: its own robots.txt and pacing apply, so queue it there.
             return stop(
-                format!("redirect to another host: `{target}`"),
+                Stop::NotFollowed(format!("redirect to another host: `{target}`")),
                 Some(target),
                 hops,
                 current,
@@ -152,7 +184,7 @@ async fn exchange(
             && !policy.is_allowed(&context.agent, target.as_str())
         {
             return stop(
-                format!("redirect target disallowed by robots.txt: `{target}`"),
+                Stop::NotFollowed(format!("redirect target disallowed by robots.txt: `{target}`")),
                 None,
                 hops,
                 current,
@@ -236,7 +268,7 @@ pub(super) async fn fetch_robots(context: Arc<Context>, origin: String, pacer: P
     let problem = match (&ex.response, status) {
         (Err(e), _) => Some(e.to_string()),
         (Ok(_), Some(code)) if policy.is_unavailable() => Some(format!("HTTP {code}")),
-        _ => ex.stopped.clone(),
+        _ => ex.stopped.as_ref().map(|stop| stop.reason().to_string()),
     };
     let policy = (!policy.is_unavailable()).then_some(policy);
     let _ = context.events.send(Event::Robots {
@@ -253,7 +285,15 @@ fn base_record(context: &Context, url_id: i64, url: &Url, ex: &Exchange) -> NewF
             Some(i64::from(r.status)),
             r.headers.clone(),
             r.elapsed,
-            ex.stopped.clone(),
+            ex.stopped.as_ref().map(|s| s.reason().to_string()),
+        ),
+        // Over the body cap: the response arrived and is recorded; only its body is dropped
+        // (the error names the size: Content-Length, or the bytes read before the cap).
+        Err(e @ FetchError::TooLarge { head, .. }) => (
+            Some(i64::from(head.status)),
+            head.headers.clone(),
+            head.elapsed,
+            Some(e.to_string()),
         ),
         Err(e) => (None, Vec::new(), Duration::ZERO, Some(e.to_string())),
     };
@@ -426,7 +466,8 @@ async fn fetch_and_record(
                 body_for_scan = Some((std::mem::take(&mut r.body), ex.final_url.clone()));
             }
             404 | 410 => {
-                // A page that was there before and is gone now is a compliance event.
+                // A page that was there before and is gone now is a compliance event; one
+                // that was gone last time too may still have been there once (checked below).
                 record.change = if matches!(claimed.last_status, Some(200..=299)) {
                     "removed"
                 } else {
@@ -452,6 +493,11 @@ async fn fetch_and_record(
             }
         }
     }
+    if let Some(Stop::Refused(_)) = &ex.stopped {
+        record.change = "error";
+        record.url_state = "failed";
+        health = Health::Neutral;
+    }
     if let Some(target) = &ex.handed_over {
         record.new_urls.push(NewUrl {
             url: target.to_string(),
@@ -474,6 +520,16 @@ async fn fetch_and_record(
         origin: origin.clone(),
         health,
     });
+    // Gone last run and gone now: "missing" means linked but never seen, which is not so
+    // when an earlier run fetched the page. Nothing changed since the run that recorded the
+    // removal, so the fetch counts as unchanged. (A store error here means the writer has
+    // stopped, and the record below cannot be written either.)
+    if record.change == "missing"
+        && matches!(claimed.last_status, Some(404 | 410))
+        && context.writer.has_answered_ok(claimed.id).await.unwrap_or(false)
+    {
+        record.change = "unchanged";
+    }
     if let Some((body, final_url)) = body_for_scan {
         let context2 = context.clone();
         let claimed2 = claimed.clone();

@@ -85,6 +85,16 @@ impl<'s> Package<'s> {
             });
             return Ok(false);
         }
+        // A response whose body was not kept (over the crawl's body cap, or cut off while it
+        // was read) cannot be archived as what the server sent: an empty 200 would be false.
+        if capture.status.is_some_and(|s| (200..300).contains(&s)) && capture.sha256.is_none() {
+            self.omitted.push(Omission {
+                url: capture.url.clone(),
+                reason: "响应体超过抓取上限或未能完整读取，未予保存，无法如实存档（响应头与大小记录在存储中）"
+                    .to_string(),
+            });
+            return Ok(false);
+        }
         if capture.status == Some(304)
             && capture.sha256.is_some()
             && let Some(original_id) = select::original_of(self.store, &capture).await?

@@ -1129,6 +1129,8 @@ mod tests {
     #[test]
     fn control_characters_are_stripped_from_every_fact() {
         let html = "<html><head><title>关于\u{1b}]0;pwned\u{7}印发方案的通知\u{1b}[2J</title></head><body>\
+            <div class=\"crumb\">当前位置：首页 &gt; 政府\u{1b}[8m信息公开 &gt; 通知公告</div>\
+            <a href=\"/col/col1/index.html\">通知\u{1b}[8m公告\r</a>\
             <h1>关于\u{1b}]0;pwned\u{7}印发方案的通知\u{1b}[2J</h1>\
             <table><tr><td>索引号：</td><td>1137\u{1b}[31m/2025-00001</td><td>发布机构：</td><td>青石区\u{9b}2J人民政府</td></tr>\
             <tr><td>成文日期：</td><td>2025-03-01</td><td>发布日期：</td><td>2025-03-05</td></tr></table>\
@@ -1141,6 +1143,12 @@ mod tests {
         assert_eq!(f.tables[0].headers, vec![vec!["项目[0m", "金额"]]);
         assert_eq!(f.tables[0].rows, vec![vec!["合计", "12"]]);
         assert_eq!(f.attachments[0].text, "附件]0;x.pdf");
+        assert!(f.link_list.iter().any(|l| l.text == "通知[8m公告"), "{:?}", f.link_list);
+        assert!(
+            f.column_path.iter().any(|c| c == "政府[8m信息公开"),
+            "{:?}",
+            f.column_path
+        );
         let json = serde_json::to_string(&f).unwrap();
         let controls = |s: &str| s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
         assert!(!controls(&f.text) && !controls(&json), "{json}");

@@ -1,6 +1,12 @@
 //! `report.html`: one self-contained page (inline CSS and SVG, no script, nothing fetched) the
 //! office head reads on a laptop or prints on A4. Every scraped string goes through `esc`; links
 //! are only made of http(s) URLs.
+//!
+//! The page is bounded by the catalog, not by the site: every list that grows with the site or
+//! with what a hostile site serves (evidence per leaf, gaps, columns) shows its first rows and
+//! then says how many more there are and where they are (report.json, report.csv), and long
+//! texts are cut. A 20,000-page site and a store full of hostile pages give a page of the same
+//! few megabytes at most.
 
 use std::fmt::Write as _;
 
@@ -13,17 +19,66 @@ pub fn esc(text: &str) -> String {
     html_escape::encode_quoted_attribute(text).into_owned()
 }
 
+/// Evidence items shown per leaf in the list of all leaves and in the 通报.
+const EVIDENCE_SHOWN: usize = 20;
+/// Evidence items shown per problem in the problem list; the leaf's row below has the rest.
+const PROBLEM_EVIDENCE_SHOWN: usize = 3;
+/// Rows shown per gap list and in the column appendix.
+const GAP_ROWS_SHOWN: usize = 50;
+const COLUMN_ROWS_SHOWN: usize = 100;
+/// Characters shown of a reason (real ones run to a few hundred); of a reason in the problem
+/// list and the table of changes, whose leaves have their full row below; of an evidence
+/// excerpt, a link label or a gap's detail.
+const REASON_CHARS: usize = 1_000;
+const SHORT_REASON_CHARS: usize = 300;
+const SNIPPET_CHARS: usize = 100;
+/// The longest URL made a link (the crawler's limit, with room for old stores).
+const MAX_LINK_URL: usize = 4 * crate::crawl::scope::MAX_URL_LENGTH;
+
+/// The first `max` characters of `text`, and whether anything was cut.
+fn cut(text: &str, max: usize) -> (&str, bool) {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => (&text[..end], true),
+        None => (text, false),
+    }
+}
+
+/// `text` escaped, cut to `max` characters with an ellipsis.
+fn esc_cut(text: &str, max: usize) -> String {
+    match cut(text, max) {
+        (shown, true) => format!("{}…", esc(shown)),
+        (shown, false) => esc(shown),
+    }
+}
+
+/// A reason escaped and cut to `max` characters, saying where the full text is.
+fn reason_html(reason: &str, max: usize) -> String {
+    match cut(reason, max) {
+        (shown, true) => format!(
+            "{}……<span class=\"muted\">（说明过长，已截断；全文见 report.json / report.csv）</span>",
+            esc(shown)
+        ),
+        (shown, false) => esc(shown),
+    }
+}
+
+/// The line after a list cut to its first rows.
+fn more_line(hidden: usize, place: &str) -> String {
+    format!("<p class=\"muted\">另有 {hidden} 条，完整列表见 {place}。</p>")
+}
+
 /// A link to a scraped URL, or plain text when it is not http(s) (`javascript:` never links).
+/// Labels are cut; a URL longer than any the crawler follows is shown, not linked.
 pub fn link(url: &str, label: &str) -> String {
     let lower = url.trim().to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
+    if (lower.starts_with("http://") || lower.starts_with("https://")) && url.len() <= MAX_LINK_URL {
         format!(
             "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
             esc(url.trim()),
-            esc(label)
+            esc_cut(label, SNIPPET_CHARS)
         )
     } else {
-        esc(label)
+        esc_cut(label, SNIPPET_CHARS)
     }
 }
 
@@ -78,29 +133,42 @@ pub(crate) fn badge(status: Status) -> String {
 }
 
 /// A problem's row: the leaf (with a mark such as 【本月新增】), its time limit, verdict, and
-/// reason with evidence.
+/// reason with its first evidence (the 通报's rows: all a unit reads of the leaf).
 pub(crate) fn problem_row(v: &Verdict, mark: &str) -> String {
+    problem_row_with(v, mark, REASON_CHARS, &evidence_list(v, EVIDENCE_SHOWN))
+}
+
+fn problem_row_with(v: &Verdict, mark: &str, reason_chars: usize, evidence: &str) -> String {
     format!(
-        "<tr><td>{}{mark}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
+        "<tr><td>{}{mark}<div class=\"muted\">{}</div></td><td>{}</td><td>{} {}</td><td><div class=\"reason\">{}</div>{evidence}</td></tr>",
         esc(&v.question),
         esc(&v.path.join(" › ")),
         esc(&v.time_limit),
         badge(v.status),
         percent(v.score),
-        esc(&v.reason),
-        evidence_list(v)
+        reason_html(&v.reason, reason_chars),
     )
 }
 
-pub(crate) fn evidence_list(v: &Verdict) -> String {
+/// The first `shown` evidence items of a leaf, then how many more there are.
+pub(crate) fn evidence_list(v: &Verdict, shown: usize) -> String {
+    let mut out = evidence_items(v, shown);
+    if v.evidence.len() > shown {
+        out.push_str(&more_line(v.evidence.len() - shown, "report.json / report.csv"));
+    }
+    out
+}
+
+/// The first `shown` evidence items of a leaf.
+fn evidence_items(v: &Verdict, shown: usize) -> String {
     if v.evidence.is_empty() {
         return String::new();
     }
     let mut out = String::from("<ul class=\"evidence\">");
-    for e in &v.evidence {
+    for e in v.evidence.iter().take(shown) {
         let mut line = link(&e.url, &e.url);
         if !e.excerpt.is_empty() {
-            let _ = write!(line, " — {}", esc(&e.excerpt));
+            let _ = write!(line, " — {}", esc_cut(&e.excerpt, SNIPPET_CHARS));
         }
         if let Some(t) = &e.fetched_at {
             let _ = write!(line, " <span class=\"muted\">抓取于北京时间{}", esc(&super::beijing(t)));
@@ -322,7 +390,18 @@ fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
             problems.len()
         );
         for v in problems {
-            out.push_str(&problem_row(v, ""));
+            // A leaf of several units is listed under each: its evidence is shown in full once,
+            // in its row of 全部指标测评结果.
+            let mut evidence = evidence_items(v, PROBLEM_EVIDENCE_SHOWN);
+            if v.evidence.len() > PROBLEM_EVIDENCE_SHOWN {
+                let _ = write!(
+                    evidence,
+                    "<p class=\"muted\">另有 {} 条证据，见<a href=\"#{}\">全部指标测评结果</a>中本项及 report.json / report.csv。</p>",
+                    v.evidence.len() - PROBLEM_EVIDENCE_SHOWN,
+                    esc(&v.id)
+                );
+            }
+            out.push_str(&problem_row_with(v, "", SHORT_REASON_CHARS, &evidence));
         }
         out.push_str("</tbody></table>");
     }
@@ -354,7 +433,7 @@ fn changes_since(out: &mut String, a: &Assessment, before: &Assessment, n: &str)
             esc(&c.now.question),
             badge(c.now.status),
             percent(c.now.score),
-            esc(&c.now.reason)
+            reason_html(&c.now.reason, SHORT_REASON_CHARS)
         );
     }
     out.push_str("</tbody></table>");
@@ -389,8 +468,8 @@ fn tree(out: &mut String, a: &Assessment, n: &str) {
             esc(&v.time_limit),
             badge(v.status),
             percent(v.score),
-            esc(&v.reason),
-            evidence_list(v)
+            reason_html(&v.reason, REASON_CHARS),
+            evidence_list(v, EVIDENCE_SHOWN)
         );
     }
     if current.is_some() {
@@ -425,7 +504,7 @@ fn columns(out: &mut String, data: &ReportData) {
         out,
         "<h2>附录：测评所依据的栏目</h2><p>各指标对应的网站栏目及其最新五条信息，供核查。</p><table><thead><tr><th style=\"width:14%\">栏目类别</th><th style=\"width:24%\">网站栏目</th><th style=\"width:8%\">信息条数</th><th>最新信息</th></tr></thead><tbody>"
     );
-    for c in &data.columns {
+    for c in data.columns.iter().take(COLUMN_ROWS_SHOWN) {
         let newest: Vec<String> = c
             .newest
             .iter()
@@ -444,32 +523,29 @@ fn columns(out: &mut String, data: &ReportData) {
         );
     }
     out.push_str("</tbody></table>");
+    if data.columns.len() > COLUMN_ROWS_SHOWN {
+        let _ = write!(
+            out,
+            "<p class=\"muted\">另有 {} 个栏目未列出，可用 zwgk columns 查看全部栏目。</p>",
+            data.columns.len() - COLUMN_ROWS_SHOWN
+        );
+    }
 }
 
 fn gap_table(out: &mut String, list: &[Gap]) {
-    // The first rows are shown; the rest stay in the file, folded, so no gap is left out.
-    const SHOWN: usize = 50;
-    let rows = |gaps: &[Gap]| -> String {
-        let mut rows = String::from("<table><thead><tr><th>网址</th><th>情况</th></tr></thead><tbody>");
-        for gap in gaps {
-            let _ = write!(
-                rows,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                link(&gap.url, &gap.url),
-                esc(&gap.detail)
-            );
-        }
-        rows.push_str("</tbody></table>");
-        rows
-    };
-    out.push_str(&rows(&list[..list.len().min(SHOWN)]));
-    if list.len() > SHOWN {
+    out.push_str("<table><thead><tr><th>网址</th><th>情况</th></tr></thead><tbody>");
+    for gap in list.iter().take(GAP_ROWS_SHOWN) {
         let _ = write!(
             out,
-            "<details><summary>展开其余{}项</summary>{}</details>",
-            list.len() - SHOWN,
-            rows(&list[SHOWN..])
+            "<tr><td>{}</td><td>{}</td></tr>",
+            link(&gap.url, &gap.url),
+            esc_cut(&gap.detail, SNIPPET_CHARS)
         );
+    }
+    out.push_str("</tbody></table>");
+    if list.len() > GAP_ROWS_SHOWN {
+        // report.json carries every gap (`gaps`), so none is silent.
+        out.push_str(&more_line(list.len() - GAP_ROWS_SHOWN, "report.json（gaps）"));
     }
 }
 
@@ -559,7 +635,7 @@ mod tests {
     }
 
     #[test]
-    fn every_gap_is_in_the_file_even_past_the_shown_rows() {
+    fn long_gap_lists_show_their_first_rows_and_say_where_the_rest_is() {
         let gaps = Gaps {
             failed: (0..120)
                 .map(|i| Gap {
@@ -570,12 +646,31 @@ mod tests {
             ..Gaps::default()
         };
         let html = render(&data(gaps));
-        assert!(html.contains("抓取失败（120项）") && html.contains("展开其余70项"));
+        assert!(html.contains("抓取失败（120项）"), "the count is of every gap");
+        assert!(html.contains("另有 70 条，完整列表见 report.json（gaps）"));
         for i in 0..120 {
-            assert!(
-                html.contains(&format!("http://a.gov.cn/p{i}.html\"")),
-                "gap {i} missing"
-            );
+            let shown = html.contains(&format!("http://a.gov.cn/p{i}.html\""));
+            assert_eq!(shown, i < 50, "gap {i}");
         }
+    }
+
+    #[test]
+    fn long_texts_are_cut_with_a_pointer_to_the_full_text() {
+        let cases = [
+            ("短", 3, "短"),
+            ("正好三", 3, "正好三"),
+            ("多于三个字", 3, "多于三…"),
+            ("<b>x</b>", 3, "&lt;b&gt;…"),
+        ];
+        for (text, max, expected) in cases {
+            assert_eq!(esc_cut(text, max), expected, "{text}");
+        }
+        assert!(reason_html(&"很长".repeat(2000), 10).contains("说明过长，已截断"));
+        assert!(!reason_html("短说明", 10).contains("截断"));
+        let long_url = format!("http://a.gov.cn/?q={}", "a".repeat(20_000));
+        assert!(
+            !link(&long_url, &long_url).contains("href"),
+            "an overlong URL is not linked"
+        );
     }
 }

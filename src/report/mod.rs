@@ -1,6 +1,7 @@
 //! Reports people read and keep: `report.html` (one self-contained page), `report.xlsx` (the
 //! task table's layout with verdict columns), `report.csv`, `report.json` (the assess
-//! contract), and the monthly per-unit 通报. Pure rendering from an [`Assessment`] plus what the
+//! contract, plus every gap), and the monthly per-unit 通报. report.html shows the first rows
+//! of long lists; report.json and report.csv keep everything. Pure rendering from an [`Assessment`] plus what the
 //! crawl could not see; the store is read by `stage::report`.
 
 pub mod csv;
@@ -119,6 +120,15 @@ pub(crate) fn stage_file(staged: &mut crate::atomic::Staged, path: &Path, bytes:
     })
 }
 
+/// report.json: the assessment as `zwgk assess --format json` writes it, plus every gap
+/// (report.html lists only the first of each kind).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+    gaps: &'a Gaps,
+}
+
 /// Writes the chosen formats into `dir`, all or none: a kill or a full disk leaves the
 /// previous reports; returns the files written.
 pub fn write_reports(dir: &Path, data: &ReportData, formats: &[Format]) -> Result<Vec<PathBuf>, ReportError> {
@@ -131,7 +141,11 @@ pub fn write_reports(dir: &Path, data: &ReportData, formats: &[Format]) -> Resul
             Format::Xlsx => stage_file(&mut staged, &path, &xlsx::render(&path, &data.assessment)?)?,
             Format::Csv => stage_file(&mut staged, &path, &csv::render(&data.assessment))?,
             Format::Json => {
-                let json = serde_json::to_string_pretty(&data.assessment).unwrap_or_default() + "\n";
+                let report = JsonReport {
+                    assessment: &data.assessment,
+                    gaps: &data.gaps,
+                };
+                let json = serde_json::to_string_pretty(&report).unwrap_or_default() + "\n";
                 stage_file(&mut staged, &path, json.as_bytes())?
             }
         }

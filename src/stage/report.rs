@@ -23,6 +23,11 @@ pub enum ReportStageError {
     FutureMonth { month: String, as_of: NaiveDate },
 }
 
+/// Errors the crawler does not retry: the same answer would come back.
+fn is_permanent(error: &str) -> bool {
+    error.contains("-byte cap") || error.contains("redirect target longer than")
+}
+
 /// The note every output of an unfinished run carries.
 async fn unfinished(store: &Store, run_id: i64) -> Result<Option<String>, AssessError> {
     Ok(store
@@ -129,6 +134,10 @@ pub fn gaps(view: &SiteView) -> Gaps {
                 None => "未抓取（抓取在到达前结束）".to_string(),
             })),
             (_, Some(status)) if status >= 400 => gaps.failed.push(gap(format!("HTTP {status}"))),
+            // Refused at once (a body over the cap, an overlong redirect): never retried.
+            ("failed", _) if o.error.as_deref().is_some_and(is_permanent) => gaps
+                .failed
+                .push(gap(format!("未能保存：{}", o.error.clone().unwrap_or_default()))),
             ("failed", _) => gaps
                 .failed
                 .push(gap(format!("多次重试后失败：{}", o.error.clone().unwrap_or_default()))),

@@ -114,6 +114,11 @@ pub enum WriteOp {
     },
     Host(HostUpdate),
     Flush(oneshot::Sender<()>),
+    /// Whether a URL ever answered 2xx or 304: a 404 then means "removed", never "missing".
+    HasAnsweredOk {
+        url_id: i64,
+        reply: oneshot::Sender<bool>,
+    },
 }
 
 /// The sending side of the writer; the task stops when every sender is dropped.
@@ -151,6 +156,13 @@ impl Writer {
         })
         .await?;
         rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    /// Whether the URL answered 2xx or 304 in any earlier fetch (the store's fetch history).
+    pub async fn has_answered_ok(&self, url_id: i64) -> Result<bool, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(WriteOp::HasAnsweredOk { url_id, reply }).await?;
+        rx.await.map_err(|_| StoreError::WriterGone)
     }
 
     /// Waits until everything sent so far is committed.
@@ -287,6 +299,17 @@ async fn apply(
             .await?;
         }
         WriteOp::Flush(reply) => flushes.push(reply),
+        WriteOp::HasAnsweredOk { url_id, reply } => {
+            let answered: bool = sqlx::query(
+                "SELECT EXISTS (SELECT 1 FROM fetches WHERE url_id = ? AND (status BETWEEN 200 AND 299 OR status = 304))",
+            )
+            .bind(url_id)
+            .fetch_one(&mut **conn)
+            .await?
+            .get(0);
+            // A read: the answer needs no commit, and the asker may have gone.
+            let _ = reply.send(answered);
+        }
     }
     Ok(())
 }

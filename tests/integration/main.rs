@@ -18,6 +18,7 @@ mod export_package;
 mod extract_corpus;
 mod extract_store;
 mod hostile_cli;
+mod hostile_input;
 mod integrity;
 mod kill_and_check;
 mod messages;

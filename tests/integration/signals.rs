@@ -160,12 +160,15 @@ async fn a_second_signal_exits_at_once() {
             "2026-01-15",
             "--profile",
             "selectors/sites/zhoucun.toml",
+            "--format",
+            "json",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The table of 161 leaves is far larger than a pipe's 64 KiB: unread, the write blocks.
+    // The JSON of 161 leaves (~250 KB) is far larger than a pipe's 64 KiB: unread, the write
+    // blocks.
     tokio::time::sleep(Duration::from_secs(8)).await;
     assert!(
         child.try_wait().unwrap().is_none(),
