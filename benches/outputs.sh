@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 articles=${1:-20000}
 source benches/site.sh
 port=18185
-target/release/zwgk serve "$site" --port $port >/dev/null &
+target/release/zwgk serve "$site" --port $port >/dev/null 2>&1 &
 server_pid=$!
 sleep 1
 target/release/zwgk crawl "http://127.0.0.1:$port/index.html" --db "$work/bench.db" --rate 0 --max-depth 1000 --json > "$work/crawl.json"

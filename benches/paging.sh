@@ -14,7 +14,7 @@ port=18183
 for articles in "${1:-3000}" "${2:-20000}"; do
   site="$work/site-$articles"
   target/release/examples/gen_site "$site" "$articles" --paged >/dev/null
-  target/release/zwgk serve "$site" --port $port >/dev/null &
+  target/release/zwgk serve "$site" --port $port >/dev/null 2>&1 &
   server_pid=$!
   sleep 1
   db="$work/$articles.db"

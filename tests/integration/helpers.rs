@@ -131,9 +131,11 @@ impl Drop for PythonServer {
     }
 }
 
-/// The zwgk binary under test.
+/// The zwgk binary under test: this build's, or `ZWGK_BIN` (to run the black-box suites
+/// against another build, e.g. to see a regression test fail on the old code).
 pub fn zwgk_command() -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_zwgk"));
+    let binary = std::env::var("ZWGK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_zwgk").to_string());
+    let mut command = std::process::Command::new(binary);
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
     command
 }

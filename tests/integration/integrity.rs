@@ -256,3 +256,59 @@ async fn reports_judge_the_newest_finished_run_unless_asked() {
         );
     }
 }
+
+/// A store on read-only media (an archived evidence copy) is read: the reading commands open
+/// it immutable when neither the file nor its folder can be written. Run as an unprivileged
+/// user (root writes through file modes), with `setpriv` when the tests run as root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_on_read_only_media_is_readable() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (store, _server) = fixture_store().await;
+    // Closing the last writer checkpoints the WAL into the file, as an archived copy is.
+    store.store.clone().close().await;
+    let expected = zwgk_async(&["summary", "--db", &store.path(), "--json"]).await;
+    assert!(expected.status.success(), "{}", stderr_of(&expected));
+    let archive = tempfile::tempdir().unwrap();
+    let copy = archive.path().join("evidence.db");
+    std::fs::copy(store.path(), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o444)).unwrap();
+    // The unprivileged reader may not traverse the checkout: it runs a copy of the binary.
+    let tools = tempfile::tempdir().unwrap();
+    let binary = tools.path().join("zwgk");
+    std::fs::copy(env!("CARGO_BIN_EXE_zwgk"), &binary).unwrap();
+    for dir in [tools.path(), archive.path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let as_reader = |args: &[&str]| {
+        let root = rustix::process::getuid().is_root();
+        let mut command = if root {
+            let mut c = std::process::Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&binary);
+            c
+        } else {
+            std::process::Command::new(&binary)
+        };
+        command
+            .current_dir(tools.path())
+            .args(args)
+            .output()
+            .expect("setpriv (util-linux) runs the reader unprivileged")
+    };
+    std::fs::set_permissions(archive.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let db = copy.to_string_lossy().into_owned();
+    let out = as_reader(&["summary", "--db", &db, "--json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(out.stdout, expected.stdout, "the archived copy reads as the original");
+    let out = as_reader(&["assess", "--db", &db, "--as-of", "2026-01-15", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let judged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(judged["indicators"].as_array().map(Vec::len), Some(161));
+    // Nothing was created beside it.
+    let names: Vec<String> = std::fs::read_dir(archive.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["evidence.db"]);
+    std::fs::set_permissions(archive.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
