@@ -12,6 +12,7 @@ use crate::console::{self, outln};
 use crate::crawl::{self, CrawlSettings};
 use crate::exit::ExitCode;
 use crate::serve::{SiteServer, bundled_site};
+use crate::pipeline::{self, Step};
 use crate::shutdown::{Shutdown, Stopped, unless_stopped};
 use crate::store::Store;
 
@@ -59,49 +60,15 @@ async fn demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
     let store = Store::open(&db.to_string_lossy()).await?;
     let mut settings = CrawlSettings::new(Url::parse(&server.url("/index.html"))?);
     settings.pacing.rate = DEMO_RATE;
-    settings.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    settings.progress = crate::crawl::progress::ProgressMode::for_stderr();
 
     outln(&format!(
         "\n1. crawl (robots.txt first, {DEMO_RATE} requests/s at most)"
     ));
     let first = crawl::crawl(&settings, &store, std::future::pending()).await?;
     console::out(&crate::summary::render_text(&first));
-    outln("\n2. recrawl, as the nightly job does (conditional requests)");
-    let second = crawl::crawl(&settings, &store, std::future::pending()).await?;
-    console::out(&crate::summary::render_text(&second));
-
-    outln("\n3. extract facts from every stored page (no fetching)");
-    let started = std::time::Instant::now();
-    let extracted = crate::stage::extract::extract_run(
-        &store,
-        second.run_id,
-        false,
-        &crate::extract::profile::bundled_cms_profiles(),
-    )
-    .await?;
-    outln(&format!(
-        "  {} pages in {:.1} s; {} with a publication date ({} list dates recorded); {} errors",
-        extracted.extracted,
-        started.elapsed().as_secs_f64(),
-        extracted.with_pub_date,
-        extracted.list_dates_recorded,
-        extracted.errors
-    ));
-    let mut kinds: Vec<_> = extracted.by_kind.iter().collect();
-    kinds.sort();
-    outln(&format!(
-        "  kinds: {}",
-        kinds
-            .iter()
-            .map(|(k, n)| format!("{k} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-
-    outln(&format!(
-        "\n4. assess every leaf of the 周村区 task table as of {DEMO_AS_OF} (assessment year 2025)"
-    ));
-    let started = std::time::Instant::now();
+    // The rest is the audit pipeline the nightly job runs: a conditional recrawl, extraction,
+    // the assessment and the reports.
     let catalog = crate::assess::catalog::Catalog::bundled_zhoucun();
     let profiles = vec![crate::extract::profile::Profile::from_toml(
         include_str!("../selectors/sites/zhoucun.toml"),
@@ -118,14 +85,61 @@ async fn demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
         calendar: &calendar,
     };
     let report_dir = out.join("report");
-    let (data, report_files) = crate::stage::report::write_run_reports(
-        &store,
-        second.run_id,
-        &options,
-        &report_dir,
-        &crate::report::Format::ALL,
-    )
+    let extract_profiles = crate::extract::profile::bundled_cms_profiles();
+    let never = Shutdown::never();
+    let job = pipeline::Job {
+        store: &store,
+        crawl: &settings,
+        extract_profiles: &extract_profiles,
+        assess: options,
+        reports: pipeline::ReportTarget {
+            dir: &report_dir,
+            formats: &crate::report::Format::ALL,
+        },
+        shutdown: &never,
+        judge_unfinished: true,
+    };
+    let mut started = std::time::Instant::now();
+    let outcome = pipeline::run(&job, &mut |step| match step {
+        Step::Crawling(_) => outln("\n2. recrawl, as the nightly job does (conditional requests)"),
+        Step::Crawled(report) => console::out(&crate::summary::render_text(report)),
+        Step::Extracting => {
+            outln("\n3. extract facts from every stored page (no fetching)");
+            started = std::time::Instant::now();
+        }
+        Step::Extracted(extracted) => {
+            outln(&format!(
+                "  {} pages in {:.1} s; {} with a publication date ({} list dates recorded); {} errors",
+                extracted.extracted,
+                started.elapsed().as_secs_f64(),
+                extracted.with_pub_date,
+                extracted.list_dates_recorded,
+                extracted.errors
+            ));
+            let mut kinds: Vec<_> = extracted.by_kind.iter().collect();
+            kinds.sort();
+            outln(&format!(
+                "  kinds: {}",
+                kinds
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Step::Reporting => {
+            outln(&format!(
+                "\n4. assess every leaf of the 周村区 task table as of {DEMO_AS_OF} (assessment year 2025)"
+            ));
+            started = std::time::Instant::now();
+        }
+    })
     .await?;
+    let (Some(extracted), Some((data, report_files))) = (outcome.extracted, outcome.report) else {
+        anyhow::bail!("the demo's recrawl stopped: {}", outcome.crawl.stop.label());
+    };
+    let second = outcome.crawl;
+    store.save_assessment(&data.assessment).await?;
     let assessment = data.assessment;
     let c = &assessment.summary.counts;
     outln(&format!(
@@ -200,5 +214,5 @@ async fn demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
         server.origin()
     ));
     store.close().await;
-    Ok(ExitCode::Success)
+    Ok(ExitCode::SUCCESS)
 }

@@ -244,7 +244,7 @@ pub async fn run_inspect_capped(
     } else {
         crate::console::outln(&render(&facts, requested.as_ref()));
     }
-    Ok(ExitCode::Success)
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The facts for a terminal; `requested` is the URL asked for, named when a redirect led

@@ -7,6 +7,7 @@
 pub mod assess;
 pub mod atomic;
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod crawl;
 pub mod demo;
@@ -15,6 +16,7 @@ pub mod export;
 pub mod extract;
 pub mod inspect;
 pub mod parallel;
+pub mod pipeline;
 pub mod report;
 pub mod serve;
 pub mod shutdown;

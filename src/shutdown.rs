@@ -19,8 +19,8 @@ pub enum Signal {
 impl Signal {
     pub fn exit_code(self) -> ExitCode {
         match self {
-            Signal::Interrupt => ExitCode::Interrupted,
-            Signal::Terminate => ExitCode::Terminated,
+            Signal::Interrupt => ExitCode::INTERRUPTED,
+            Signal::Terminate => ExitCode::TERMINATED,
         }
     }
 
@@ -65,7 +65,7 @@ impl Shutdown {
                 } else {
                     crate::atomic::remove_pending();
                     crate::console::err("zwgk: stopped at once\n");
-                    std::process::exit(got.exit_code() as i32);
+                    std::process::exit(i32::from(got.exit_code().0));
                 }
             }
         });
@@ -141,7 +141,7 @@ mod tests {
         trigger(Signal::Terminate);
         let stopped = unless_stopped(&shutdown, std::future::pending::<()>()).await;
         assert_eq!(stopped.err().map(|s| s.0), Some(Signal::Terminate));
-        assert_eq!(Signal::Terminate.exit_code() as i32, 143);
+        assert_eq!(Signal::Terminate.exit_code().0, 143);
         assert_eq!(shutdown.wait().await, Signal::Terminate);
     }
 }

@@ -21,6 +21,10 @@ pub fn render_text(report: &CrawlReport) -> String {
             "crawl run {} stopped at --max-pages{resumed}; run the same command again to continue it",
             report.run_id
         ),
+        StopReason::WindowClosed => format!(
+            "crawl run {} paused: its time window closed{resumed}; the same command continues it inside the next window",
+            report.run_id
+        ),
         StopReason::Interrupted | StopReason::Terminated => format!(
             "crawl run {} {}{resumed}; run the same command again to resume",
             report.run_id,

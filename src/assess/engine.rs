@@ -510,6 +510,10 @@ pub struct Assessment {
     /// running): pages it never reached read as missing, so every output says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unfinished_run: Option<String>,
+    /// Items that appeared on the site later than their claimed date, by zwgk's own crawls
+    /// (first-seen evidence; see `assess::first_seen`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backdated: Vec<crate::assess::first_seen::Backdating>,
 }
 
 /// zwgk's account of how well it read the site.

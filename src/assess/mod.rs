@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod columns;
 pub mod engine;
+pub mod first_seen;
 pub mod model;
 pub mod primitives;
 pub mod verdict;

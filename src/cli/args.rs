@@ -70,6 +70,20 @@ pub enum Command {
     /// (a bundled State Council notice, a notice file, or 推定 by rule), or check a notice file.
     #[command(subcommand)]
     Calendar(CalendarCommand),
+    /// The nightly job for cron or a systemd timer: continue or start an incremental crawl
+    /// inside its time window and budget, extract, assess, write the reports, compare with the
+    /// previous finished run, prune, and alert. Exits 0 when nothing regressed, 1 on new
+    /// failures or lower scores, 2 when the run itself failed.
+    Nightly(NightlyArgs),
+    /// List the runs of a store: when, how long, pages new/changed/removed, errors, blocked,
+    /// and the score and verdict counts of each kept assessment.
+    History(HistoryArgs),
+    /// What changed between two runs (default: the last two finished): new failures and fixes
+    /// per 责任单位, pages new/changed/removed, columns gone stale, scores per 一级指标 and unit.
+    Diff(DiffArgs),
+    /// Remove the stored bodies of old runs by policy (keep N runs or D days), never a body a
+    /// kept verdict cites; --dry-run says what would go.
+    Prune(PruneArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,9 +289,14 @@ pub struct CrawlArgs {
     /// Most requests per second to one host; 0 means no limit (only for your own servers).
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
-    /// Stop after this many page requests.
+    /// Stop after this many page requests (exit 5); the run stays open and the same command
+    /// continues it.
     #[arg(long)]
     pub max_pages: Option<u64>,
+    /// Fetch only inside this daily window, China time (e.g. 22:00-06:00); when it closes the
+    /// run stays open (exit 5) and the same command continues it inside the next window.
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub window: Option<String>,
     /// Do not follow links deeper than this many hops from the start page.
     #[arg(long, default_value_t = 50)]
     pub max_depth: i64,
@@ -302,6 +321,25 @@ pub struct CrawlArgs {
     /// Print the summary as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `CrawlArgs` alone, to read its defaults.
+#[derive(Debug, Parser)]
+struct CrawlDefaults {
+    #[command(flatten)]
+    crawl: CrawlArgs,
+}
+
+impl CrawlArgs {
+    /// The flags' defaults for a start URL and store, as clap gives them (for `nightly`, whose
+    /// values come from flags, the settings file, then these).
+    pub fn defaults(start_url: String, db: String) -> anyhow::Result<CrawlArgs> {
+        let mut args = CrawlDefaults::try_parse_from(["crawl", start_url.as_str()])
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .crawl;
+        args.store.db = db;
+        Ok(args)
+    }
 }
 
 /// The store and the run a reading command works on.
@@ -339,6 +377,129 @@ pub struct ServeArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct NightlyArgs {
+    /// The job's settings file (see docs/zwgk.example.toml); flags given here override it.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The portal's home page (default: `site.url` of the configuration).
+    pub start_url: Option<String>,
+    /// The store (default: `store.db`, else zwgk.db).
+    #[arg(long, env = "ZWGK_DB")]
+    pub db: Option<String>,
+    /// Requests per second to one host (default: `crawl.rate`, else 1).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Fetch only inside this window, China time (default: `crawl.window`, else always).
+    #[arg(long, value_name = "HH:MM-HH:MM")]
+    pub window: Option<String>,
+    /// Most requests per night (default: `crawl.budget`, else none); the run continues the
+    /// next night.
+    #[arg(long, value_name = "N")]
+    pub budget: Option<u64>,
+    /// The indicator catalog (default: `assess.catalog`, else zhoucun-2019).
+    #[arg(long)]
+    pub catalog: Option<String>,
+    /// Site profiles (default: `assess.profiles`); repeatable.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// A holiday notice file (default: `assess.calendar`).
+    #[arg(long, value_name = "FILE")]
+    pub calendar: Option<PathBuf>,
+    /// Assessors' verdicts to merge (default: `assess.manual`).
+    #[arg(long, value_name = "FILE")]
+    pub manual: Option<PathBuf>,
+    /// The date the site is judged at (default: today, China time).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// The assessment year (default: the last complete year before the as-of date).
+    #[arg(long, value_name = "YYYY")]
+    pub period: Option<i32>,
+    /// Where each night's reports go: DIR/YYYY-MM-DD/, and DIR/latest points at the newest
+    /// (default: `output.dir`, else zwgk-nightly).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Report formats (default: `output.formats`, else all four).
+    #[arg(long, value_delimiter = ',')]
+    pub format: Vec<String>,
+    /// Keep the bodies of the newest N finished runs (default: `retention.keep_runs`).
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<usize>,
+    /// Keep the bodies of runs younger than D days (default: `retention.keep_days`).
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<i64>,
+    /// Post a summary here when a run regresses or fails (default: `notify.url`).
+    #[arg(long, value_name = "URL")]
+    pub notify_url: Option<String>,
+    /// The payload: json, wecom (企业微信群机器人) or dingtalk (钉钉自定义机器人).
+    #[arg(long, value_name = "FORMAT")]
+    pub notify_format: Option<String>,
+    /// The DingTalk 加签 secret.
+    #[arg(long, value_name = "SECRET", env = "ZWGK_NOTIFY_SECRET")]
+    pub notify_secret: Option<String>,
+    /// Post also when nothing regressed.
+    #[arg(long)]
+    pub notify_always: bool,
+    /// Print the night's result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier and the later run (default: the last two finished runs; one number means
+    /// that run against the one before it).
+    #[arg(num_args = 0..=2)]
+    pub runs: Vec<i64>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub spec: AssessSpec,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The store (default: `store.db` of --config, else zwgk.db).
+    #[arg(long, env = "ZWGK_DB")]
+    pub db: Option<String>,
+    /// Read `retention` (and `store.db`) from this settings file.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Keep the bodies of the newest N finished runs.
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<usize>,
+    /// Keep the bodies of runs younger than D days.
+    #[arg(long, value_name = "D")]
+    pub keep_days: Option<i64>,
+    /// Say what would be removed, remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,6 @@
 mod args;
 mod commands;
 mod settings;
-mod tools;
 
 pub use args::*;
 pub use commands::render_export;
@@ -14,7 +13,9 @@ pub use settings::{
 use crate::exit::ExitCode;
 use crate::shutdown::Shutdown;
 
-pub fn init_logging(verbose: u8) {
+/// Logs on standard error: text for a person, JSON lines for a log collector (`nightly` when
+/// standard error is not a terminal), coloured only on a terminal.
+pub fn init_logging(verbose: u8, json: bool) {
     let default = match verbose {
         0 => "zwgk=warn",
         1 => "zwgk=info",
@@ -22,12 +23,20 @@ pub fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ZWGK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Colours only for a person at a terminal; a log file gets plain text.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if json && !terminal {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init();
+    } else {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(terminal)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
 }
 
 /// Runs a parsed command and maps the outcome to an exit code.
@@ -36,7 +45,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             crate::console::err(&format!("error: cannot start the async runtime: {e}\n"));
-            return ExitCode::Failure;
+            return ExitCode::FAILURE;
         }
     };
     let code = match runtime.block_on(dispatch(cli)) {
@@ -44,13 +53,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => {
             crate::console::err(&format!("error: {}\n", describe(&e)));
             if e.chain().any(|c| c.is::<UsageError>()) {
-                ExitCode::Usage
+                ExitCode::USAGE
             } else {
-                ExitCode::Failure
+                ExitCode::FAILURE
             }
         }
     };
-    if matches!(code, ExitCode::Interrupted | ExitCode::Terminated) {
+    if code.is_signal() {
         // Work dropped by the signal may have left temporaries behind.
         crate::atomic::remove_pending();
     }
@@ -79,7 +88,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Crawl(args) => commands::run_crawl(args, shutdown).await,
         Command::Demo(args) => crate::demo::run_demo(&args.out, args.site.as_deref(), shutdown).await,
-        Command::Serve(args) => tools::run_serve(args, shutdown).await,
+        Command::Serve(args) => commands::run_serve(args, shutdown).await,
         Command::Summary(args) => commands::run_summary(args).await,
         Command::Extract(args) => commands::run_extract(args, shutdown).await,
         Command::Columns(args) => commands::run_columns(args, shutdown).await,
@@ -87,9 +96,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => commands::run_report(args, shutdown).await,
         Command::Audit(args) => commands::run_audit(args, shutdown).await,
         Command::Export(args) => commands::run_export(args, shutdown).await,
-        Command::Catalog(CatalogCommand::Check(args)) => tools::run_catalog_check(&args),
-        Command::Calendar(CalendarCommand::Show(args)) => tools::run_calendar_show(&args),
-        Command::Calendar(CalendarCommand::Check(args)) => tools::run_calendar_check(&args),
+        Command::Catalog(CatalogCommand::Check(args)) => commands::run_catalog_check(&args),
+        Command::Calendar(CalendarCommand::Show(args)) => commands::run_calendar_show(&args),
+        Command::Calendar(CalendarCommand::Check(args)) => commands::run_calendar_check(&args),
+        Command::History(args) => commands::run_history(args).await,
+        Command::Diff(args) => commands::run_diff(args, shutdown).await,
+        Command::Prune(args) => commands::run_prune(args).await,
+        Command::Nightly(_) => anyhow::bail!("nightly is not wired yet"),
         Command::Inspect(args) => {
             let profiles = settings::load_profiles(&args.profiles)?;
             crate::inspect::run_inspect_capped(

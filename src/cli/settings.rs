@@ -315,7 +315,15 @@ pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     if args.max_pages == Some(0) {
         usage!("`--max-pages 0` would fetch nothing; give at least 1, or leave it out");
     }
+    let window = match &args.window {
+        None => None,
+        Some(text) => match crate::crawl::window::TimeWindow::parse(text) {
+            Some(window) => Some(window),
+            None => usage!("`--window {text}` is not HH:MM-HH:MM (China time), e.g. 22:00-06:00"),
+        },
+    };
     let mut settings = CrawlSettings::new(start);
+    settings.window = window;
     settings.allow_hosts = args.allow_hosts.clone();
     settings.max_pages = args.max_pages;
     settings.pacing.rate = args.rate;
@@ -325,7 +333,7 @@ pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     settings.http.total_timeout = Duration::from_secs(args.timeout.clamp(1, 24 * 3600));
     settings.per_host_concurrency = args.per_host_concurrency;
     settings.session_params = args.session_params.clone();
-    settings.show_progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    settings.progress = crate::crawl::progress::ProgressMode::for_stderr();
     Ok(settings)
 }
 
@@ -338,5 +346,126 @@ mod tests {
         assert_eq!(describe_ids(&[1, 2, 3]), "1–3");
         assert_eq!(describe_ids(&[2]), "2");
         assert_eq!(describe_ids(&[1, 3]), "1, 3");
+    }
+}
+
+/// Where and how the nightly job alerts.
+#[derive(Debug, Clone)]
+pub struct NotifyPlan {
+    pub url: String,
+    pub format: crate::notify::NotifyFormat,
+    pub secret: Option<String>,
+    pub always: bool,
+}
+
+/// Everything the nightly job needs, from flags over `zwgk.toml` over defaults.
+pub struct NightlyPlan {
+    pub db: String,
+    pub crawl: CrawlSettings,
+    pub inputs: AssessInputs,
+    pub extract_profiles: Vec<crate::extract::profile::Profile>,
+    pub out_dir: PathBuf,
+    pub formats: Vec<crate::report::Format>,
+    pub keep_runs: Option<usize>,
+    pub keep_days: Option<i64>,
+    pub notify: Option<NotifyPlan>,
+}
+
+impl NightlyArgs {
+    pub fn plan(&self) -> anyhow::Result<NightlyPlan> {
+        let config = match &self.config {
+            Some(path) => crate::config::Config::load(path).map_err(|e| UsageError(e.to_string()))?,
+            None => crate::config::Config::default(),
+        };
+        let Some(start_url) = self.start_url.clone().or(config.site.url.clone()) else {
+            usage!("give the portal's home page: `zwgk nightly URL`, or `site.url` in --config");
+        };
+        let db = self
+            .db
+            .clone()
+            .or(config.store.db.clone())
+            .unwrap_or_else(|| "zwgk.db".to_string());
+        let c = &config.crawl;
+        let defaults = CrawlArgs::defaults(start_url, db.clone())?;
+        let crawl_args = CrawlArgs {
+            rate: self.rate.or(c.rate).unwrap_or(defaults.rate),
+            max_pages: self.budget.or(c.budget),
+            window: self.window.clone().or(c.window.clone()),
+            max_depth: c.max_depth.unwrap_or(defaults.max_depth),
+            allow_hosts: config.site.allow_hosts.clone(),
+            user_agent: c.user_agent.clone().unwrap_or(defaults.user_agent.clone()),
+            per_host_concurrency: c.per_host_concurrency.unwrap_or(defaults.per_host_concurrency),
+            max_body_bytes: c.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+            timeout: c.timeout.unwrap_or(defaults.timeout),
+            ..defaults
+        };
+        let crawl = crawl_settings(&crawl_args)?;
+        let a = &config.assess;
+        let profiles = if self.profiles.is_empty() {
+            a.profiles.clone()
+        } else {
+            self.profiles.clone()
+        };
+        let catalog = self
+            .catalog
+            .clone()
+            .or(a.catalog.clone())
+            .unwrap_or_else(|| "zhoucun-2019".to_string());
+        let manual = self.manual.clone().or(a.manual.clone());
+        let mut inputs = assess_inputs(&catalog, self.as_of.as_deref(), self.period, manual.as_deref(), &profiles)?;
+        inputs.calendar = load_calendar(self.calendar.as_ref().or(a.calendar.as_ref()).map(PathBuf::as_path))?;
+        let formats = if self.format.is_empty() {
+            config
+                .output
+                .formats
+                .clone()
+                .unwrap_or_else(|| ["html", "xlsx", "csv", "json"].map(String::from).to_vec())
+        } else {
+            self.format.clone()
+        };
+        let out_dir = self
+            .out
+            .clone()
+            .or(config.output.dir.clone())
+            .unwrap_or_else(|| PathBuf::from("zwgk-nightly"));
+        check_out_dir(&out_dir)?;
+        let notify_url = self.notify_url.clone().or(config.notify.url.clone());
+        let notify = match notify_url {
+            None => None,
+            Some(url) => {
+                let name = self
+                    .notify_format
+                    .clone()
+                    .or(config.notify.format.clone())
+                    .unwrap_or_else(|| "json".to_string());
+                let Ok(format) = <crate::notify::NotifyFormat as clap::ValueEnum>::from_str(&name, true) else {
+                    usage!("notify format `{name}` is not json, wecom or dingtalk");
+                };
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    usage!("the notify URL `{url}` is not http(s)");
+                }
+                Some(NotifyPlan {
+                    url,
+                    format,
+                    secret: self.notify_secret.clone().or(config.notify.secret.clone()),
+                    always: self.notify_always || config.notify.always,
+                })
+            }
+        };
+        let keep_runs = self.keep_runs.or(config.retention.keep_runs);
+        if keep_runs == Some(0) {
+            usage!("`keep_runs = 0` would keep no finished run; keep at least 1");
+        }
+        Ok(NightlyPlan {
+            db,
+            crawl,
+            inputs,
+            extract_profiles: load_profiles(&profiles)?,
+            out_dir,
+            formats: parse_formats(&formats)?,
+            keep_runs,
+            keep_days: self.keep_days.or(config.retention.keep_days),
+            notify,
+        })
     }
 }

@@ -10,10 +10,12 @@ pub mod canonical;
 pub mod discover;
 pub mod fetch;
 pub mod politeness;
+pub mod progress;
 pub mod robots;
 pub mod scope;
 pub mod sitemap;
 mod task;
+pub mod window;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -31,11 +33,12 @@ use crate::store::{ClaimedUrl, HostUpdate, RunSummary, Store, StoreError, WriteO
 use canonical::Canonicalizer;
 use fetch::{FetchError, HttpSettings};
 use politeness::{HostPacer, MonotonicClock, PacingSettings};
+use progress::Progress;
 use robots::RobotsPolicy;
 use scope::{Scope, TrapSettings, Traps, origin_of};
 
 /// Every crawl setting, resolved: defaults, then profile, then command-line flags.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CrawlSettings {
     pub start_url: Url,
     pub allow_hosts: Vec<String>,
@@ -54,7 +57,10 @@ pub struct CrawlSettings {
     pub session_params: Vec<String>,
     /// A resumed run reuses a robots.txt younger than this.
     pub robots_max_age: Duration,
-    pub show_progress: bool,
+    pub progress: progress::ProgressMode,
+    /// Fetch only inside this window (China time); outside it the run stays open.
+    pub window: Option<window::TimeWindow>,
+    pub clock: window::Clock,
 }
 
 impl CrawlSettings {
@@ -75,11 +81,14 @@ impl CrawlSettings {
                 .map(|s| s.to_string())
                 .collect(),
             robots_max_age: Duration::from_secs(24 * 3600),
-            show_progress: false,
+            progress: progress::ProgressMode::Off,
+            window: None,
+            clock: window::system_clock(),
         }
     }
 
     fn to_json(&self) -> String {
+        let window = self.window.map(|w| w.to_string());
         serde_json::json!({
             "start_url": self.start_url.as_str(),
             "allow_hosts": self.allow_hosts,
@@ -90,6 +99,7 @@ impl CrawlSettings {
             "max_body_bytes": self.http.max_body_bytes,
             "per_host_concurrency": self.per_host_concurrency,
             "max_attempts": self.max_attempts,
+            "window": window,
         })
         .to_string()
     }
@@ -103,6 +113,8 @@ pub enum CrawlError {
     Client(#[from] FetchError),
     #[error("`{0}` cannot be crawled: the start URL must be http:// or https:// with a host")]
     StartUrl(String),
+    #[error("it is {now} in China, outside the crawl window {window}; nothing was fetched — run again inside it")]
+    OutsideWindow { window: String, now: String },
 }
 
 /// Why a crawl stopped. Each has its own exit code (`StopReason::exit_code`), so a scheduler
@@ -120,6 +132,8 @@ pub enum StopReason {
     NothingFetched,
     /// `--max-pages` requests were made; the run stays open for the next crawl to continue.
     PageLimit,
+    /// The time window closed; the run stays open for the next night.
+    WindowClosed,
     /// SIGINT; the run stays open.
     Interrupted,
     /// SIGTERM; the run stays open.
@@ -134,6 +148,7 @@ impl StopReason {
             StopReason::FinishedWithPausedHosts => "finished with paused hosts",
             StopReason::NothingFetched => "nothing fetched",
             StopReason::PageLimit => "page limit reached",
+            StopReason::WindowClosed => "time window closed",
             StopReason::Interrupted => "interrupted (SIGINT)",
             StopReason::Terminated => "stopped (SIGTERM)",
         }
@@ -142,12 +157,12 @@ impl StopReason {
     pub fn exit_code(self) -> crate::exit::ExitCode {
         use crate::exit::ExitCode;
         match self {
-            StopReason::Finished => ExitCode::Success,
-            StopReason::FinishedWithPausedHosts => ExitCode::PausedHosts,
-            StopReason::NothingFetched => ExitCode::NothingFetched,
-            StopReason::PageLimit => ExitCode::Budget,
-            StopReason::Interrupted => ExitCode::Interrupted,
-            StopReason::Terminated => ExitCode::Terminated,
+            StopReason::Finished => ExitCode::SUCCESS,
+            StopReason::FinishedWithPausedHosts => ExitCode::PAUSED_HOSTS,
+            StopReason::NothingFetched => ExitCode::NOTHING_FETCHED,
+            StopReason::PageLimit | StopReason::WindowClosed => ExitCode::BUDGET,
+            StopReason::Interrupted => ExitCode::INTERRUPTED,
+            StopReason::Terminated => ExitCode::TERMINATED,
         }
     }
 
@@ -155,7 +170,7 @@ impl StopReason {
     pub fn resumable(self) -> bool {
         matches!(
             self,
-            StopReason::PageLimit | StopReason::Interrupted | StopReason::Terminated
+            StopReason::PageLimit | StopReason::WindowClosed | StopReason::Interrupted | StopReason::Terminated
         )
     }
 }
@@ -247,6 +262,15 @@ pub async fn crawl(
 ) -> Result<CrawlReport, CrawlError> {
     // One crawler per store, for the whole run.
     let _lock = store.lock_for_crawl()?;
+    if let Some(window) = settings.window {
+        let now = (settings.clock)();
+        if !window.contains_instant(now) {
+            return Err(CrawlError::OutsideWindow {
+                window: window.to_string(),
+                now: window::china_time(now).format("%H:%M").to_string(),
+            });
+        }
+    }
     let canonicalizer = Canonicalizer::new(settings.session_params.clone());
     let start = canonicalizer
         .canonicalize(&settings.start_url)
@@ -302,6 +326,7 @@ pub async fn crawl(
         Ending::Signal(Signal::Interrupt) => StopReason::Interrupted,
         Ending::Signal(Signal::Terminate) => StopReason::Terminated,
         Ending::Budget => StopReason::PageLimit,
+        Ending::Window => StopReason::WindowClosed,
         Ending::Exhausted if summary.new + summary.changed + summary.unchanged + summary.redirects == 0 => {
             StopReason::NothingFetched
         }
@@ -333,6 +358,7 @@ pub async fn crawl(
 enum Ending {
     Exhausted,
     Budget,
+    Window,
     Signal(Signal),
 }
 
@@ -353,11 +379,12 @@ impl Scheduler {
         mut events: mpsc::UnboundedReceiver<Event>,
         shutdown: impl Future<Output = Signal>,
     ) -> Result<Ending, CrawlError> {
-        let progress = progress_bar(self.context.settings.show_progress);
+        let mut progress = Progress::new(self.context.settings.progress);
         tokio::pin!(shutdown);
         let mut stopping: Option<Ending> = None;
         let mut claim_needed = true;
         let mut next_due_ms: Option<i64> = None;
+        let mut last_look = std::time::Instant::now() - Duration::from_secs(60);
         loop {
             let limit_reached = self
                 .context
@@ -366,6 +393,14 @@ impl Scheduler {
                 .is_some_and(|max| self.dispatched >= max);
             if limit_reached && stopping.is_none() {
                 stopping = Some(Ending::Budget);
+            }
+            if stopping.is_none()
+                && let Some(window) = self.context.settings.window
+                && !window.contains_instant((self.context.settings.clock)())
+            {
+                // Requests in flight finish; nothing new starts until the next night.
+                tracing::info!(%window, "the crawl window closed");
+                stopping = Some(Ending::Window);
             }
             if stopping.is_none() && claim_needed && self.buffered() < CLAIM_LOW_WATER {
                 let batch = self
@@ -381,7 +416,10 @@ impl Scheduler {
             if stopping.is_none() {
                 wake = wake.min(self.dispatch().await?);
             }
-            progress.set_message(format!("{} requests, {} in flight", self.dispatched, self.tasks.len()));
+            if progress.due() && last_look.elapsed() >= Duration::from_secs(2) {
+                last_look = std::time::Instant::now();
+                self.show_progress(&mut progress).await?;
+            }
             if stopping.is_some() && self.tasks.is_empty() {
                 break;
             }
@@ -448,8 +486,40 @@ impl Scheduler {
         while let Ok(event) = events.try_recv() {
             self.handle(event).await?;
         }
-        progress.finish_and_clear();
+        progress.finish();
         Ok(stopping.unwrap_or(Ending::Exhausted))
+    }
+
+    /// Counts the frontier (one query) and shows where the crawl stands.
+    async fn show_progress(&self, progress: &mut Progress) -> Result<(), CrawlError> {
+        let frontier = self.store.frontier(self.context.site_id).await?;
+        let remaining = frontier.queued + frontier.in_progress;
+        let (pages_per_minute, eta_seconds) = progress.pace(self.dispatched, remaining);
+        let mut hosts: Vec<(String, String)> = self
+            .hosts
+            .iter()
+            .map(|(origin, host)| {
+                let state = match (&host.paused, &host.robots) {
+                    (Some(reason), _) => format!("paused: {reason}"),
+                    (None, RobotsState::Fetching | RobotsState::Unknown) => "robots.txt".to_string(),
+                    _ if host.consecutive_failures > 0 => "backing off".to_string(),
+                    _ => "ok".to_string(),
+                };
+                let name = origin.split("://").nth(1).unwrap_or(origin).to_string();
+                (name, state)
+            })
+            .collect();
+        hosts.sort();
+        progress.show(&progress::Snapshot {
+            run_id: self.context.run_id,
+            requests: self.dispatched,
+            in_flight: self.tasks.len(),
+            frontier,
+            pages_per_minute,
+            eta_seconds,
+            hosts,
+        });
+        Ok(())
     }
 
     /// Puts claimed URLs in their hosts' queues; those of a paused host are held in the store.
@@ -704,11 +774,3 @@ impl Scheduler {
     }
 }
 
-fn progress_bar(show: bool) -> indicatif::ProgressBar {
-    if !show {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
-}

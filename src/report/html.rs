@@ -213,12 +213,15 @@ pub fn render(data: &ReportData) -> String {
     if let Some(note) = a.calendar.note_zh() {
         let _ = write!(out, "<p class=\"warn\">注意：{}</p>", esc(&note));
     }
-    let mut numbers = ["一", "二", "三", "四", "五"].into_iter();
+    let mut numbers = ["一", "二", "三", "四", "五", "六"].into_iter();
     let mut next = move || numbers.next().unwrap_or("");
     overview(&mut out, a, next());
     problems_by_unit(&mut out, a, next());
     if let Some(before) = &data.previous {
         changes_since(&mut out, a, before, next());
+    }
+    if !a.backdated.is_empty() {
+        backdated(&mut out, a, next());
     }
     tree(&mut out, a, next());
     gaps(&mut out, data, next());
@@ -410,6 +413,36 @@ fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
     }
 }
 
+/// Items zwgk's own nightly crawls saw appear later than they claim.
+fn backdated(out: &mut String, a: &Assessment, n: &str) {
+    let _ = write!(
+        out,
+        "<h2>{n}、上网晚于标注日期的信息（疑似倒签）</h2><p class=\"meta\">依据本系统历次夜间抓取：较早一次抓取时栏目列表已列至更早的信息，却没有这条；首次出现晚于标注日期{}天以上。及时性按首次出现日期计算；是否倒签须人工核实。</p>",
+        crate::assess::first_seen::TOLERANCE_DAYS
+    );
+    out.push_str(
+        "<table><thead><tr><th>信息</th><th>标注日期</th><th>首次出现</th><th>较早一次抓取（列表已列至）</th></tr></thead><tbody>",
+    );
+    for b in a.backdated.iter().take(GAP_ROWS_SHOWN) {
+        let title = b.title.as_deref().unwrap_or(&b.item_url);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}（第{}次抓取）</td><td>{}（第{}次抓取，已列至{}）</td></tr>",
+            link(&b.item_url, title),
+            b.claimed,
+            b.first_seen,
+            b.first_run,
+            link(&b.list_url, &b.earlier_seen.to_string()),
+            b.earlier_run,
+            b.earlier_oldest
+        );
+    }
+    out.push_str("</tbody></table>");
+    if a.backdated.len() > GAP_ROWS_SHOWN {
+        out.push_str(&more_line(a.backdated.len() - GAP_ROWS_SHOWN, "report.json（backdated）"));
+    }
+}
+
 fn changes_since(out: &mut String, a: &Assessment, before: &Assessment, n: &str) {
     let list = changes(a, before);
     let _ = write!(
@@ -598,6 +631,7 @@ mod tests {
                 calendar: Default::default(),
                 understanding: Default::default(),
                 unfinished_run: None,
+                backdated: Vec::new(),
             },
             previous: None,
             gaps,

@@ -5,6 +5,7 @@
 //! crawl could not see; the store is read by `stage::report`.
 
 pub mod csv;
+pub mod diff;
 pub mod files;
 pub mod html;
 pub mod notice;

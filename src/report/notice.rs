@@ -246,6 +246,7 @@ mod tests {
             calendar: Default::default(),
             understanding: Default::default(),
             unfinished_run: None,
+            backdated: Vec::new(),
         }
     }
 

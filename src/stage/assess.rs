@@ -25,6 +25,7 @@ pub enum AssessError {
 }
 
 /// What to assess against.
+#[derive(Clone, Copy)]
 pub struct AssessOptions<'a> {
     pub catalog: &'a Catalog,
     pub as_of: NaiveDate,
@@ -41,10 +42,11 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
     let (origin, start_url) = store.run_site(run_id).await?.ok_or(AssessError::NoRun(run_id))?;
     let started = std::time::Instant::now();
     // Three independent reads on separate connections (SQLite in WAL mode reads concurrently).
-    let (pages, links, outcomes) = tokio::try_join!(
+    let (pages, links, outcomes, first_seen) = tokio::try_join!(
         store.assess_pages(run_id, EXTRACTOR_VERSION),
         store.assess_links(run_id),
-        store.url_outcomes(run_id)
+        store.url_outcomes(run_id),
+        store.first_seen_in(run_id)
     )?;
     if pages.is_empty() {
         return Err(AssessError::NotExtracted { run: run_id });
@@ -57,7 +59,7 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
         "run read"
     );
     let (pins, _) = site_settings(profiles);
-    let view = SiteView::build(
+    let mut view = SiteView::build(
         &origin,
         &start_url,
         pages,
@@ -66,6 +68,14 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
         &ColumnDefs::bundled(),
         &pins,
     );
+    view.backdated = crate::assess::first_seen::backdated(
+        &first_seen.sightings,
+        &first_seen.snapshots,
+        &first_seen.page_first_run,
+    )
+    .into_iter()
+    .map(|b| (b.item_url.clone(), b))
+    .collect();
     tracing::info!(ms = started.elapsed().as_millis(), "site view built");
     Ok(view)
 }
@@ -235,5 +245,10 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
         calendar: engine::CalendarUse::of(calendar, options.year - 1, options.as_of.year()),
         understanding: understanding(site, options.catalog, &defs, &indicators_for_understanding),
         unfinished_run: None,
+        backdated: {
+            let mut flags: Vec<_> = site.backdated.values().cloned().collect();
+            flags.sort_by(|a, b| b.first_seen.cmp(&a.first_seen).then(a.item_url.cmp(&b.item_url)));
+            flags
+        },
     })
 }

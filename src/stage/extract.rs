@@ -30,6 +30,8 @@ pub struct ExtractSummary {
     pub errors: usize,
     /// Bodies that needed extracting when the stage began.
     pub to_do: usize,
+    /// List items whose sighting in this run was recorded (first-seen evidence).
+    pub items_sighted: usize,
     /// Stopped by a signal between batches: the facts saved so far are kept, and the next
     /// `extract` does only the rest.
     pub stopped: bool,
@@ -141,6 +143,8 @@ pub async fn extract_run_until(
         store.save_facts(&rows).await?;
     }
     summary.list_dates_recorded = add_list_dates(store, run_id).await?;
+    // What every list showed in this run: first-seen evidence for later nights.
+    summary.items_sighted = store.record_sightings(run_id, EXTRACTOR_VERSION).await?;
     Ok(summary)
 }
 

@@ -3,5 +3,6 @@
 
 pub mod assess;
 pub mod columns;
+pub mod diff;
 pub mod extract;
 pub mod report;

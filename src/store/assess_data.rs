@@ -142,7 +142,7 @@ impl Store {
     /// The run of the same site before this one, if any.
     pub async fn previous_run(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
         let row = sqlx::query(
-            "SELECT id FROM runs WHERE site_id = (SELECT site_id FROM runs WHERE id = ?1) AND id < ?1 \
+            "SELECT id FROM runs WHERE site_id = (SELECT site_id FROM runs WHERE id = ?1) AND id < ?1 AND state = 'finished' \
              ORDER BY id DESC LIMIT 1",
         )
         .bind(run_id)

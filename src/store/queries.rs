@@ -162,6 +162,13 @@ impl Store {
         .await?)
     }
 
+    /// The finished runs' ids, oldest first.
+    pub async fn finished_runs(&self) -> Result<Vec<i64>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT id FROM runs WHERE state = 'finished' ORDER BY id")
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Every run's id, oldest first (for messages that list them).
     pub async fn run_ids(&self) -> Result<Vec<i64>, StoreError> {
         Ok(sqlx::query_scalar("SELECT id FROM runs ORDER BY id")
@@ -263,6 +270,27 @@ impl Store {
             },
             _ => StoreError::Query(e),
         }
+    }
+
+    /// The frontier of a site by state, for progress lines.
+    pub async fn frontier(&self, site_id: i64) -> Result<crate::crawl::progress::Frontier, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT state, COUNT(*) FROM urls WHERE site_id = ? AND kind <> 'robots' GROUP BY state")
+                .bind(site_id)
+                .fetch_all(self.pool())
+                .await?;
+        let mut frontier = crate::crawl::progress::Frontier::default();
+        for (state, n) in rows {
+            match state.as_str() {
+                "queued" => frontier.queued += n,
+                "claimed" => frontier.in_progress += n,
+                "done" => frontier.done += n,
+                "failed" | "blocked" => frontier.failed += n,
+                "held" => frontier.held += n,
+                _ => {}
+            }
+        }
+        Ok(frontier)
     }
 
     pub async fn release_claims(&self, site_id: i64) -> Result<(), StoreError> {

@@ -436,6 +436,7 @@ async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
         calendar: Default::default(),
         understanding: Default::default(),
         unfinished_run: None,
+        backdated: Vec::new(),
     };
     let out = tempfile::tempdir().unwrap();
     let summary = export_run(&store.store, &assessment, out.path()).await.unwrap();

@@ -352,6 +352,7 @@ fn huge_report_data(leaves: usize, evidence_per_leaf: usize, gaps_per_list: usiz
         calendar: Default::default(),
         understanding: Default::default(),
         unfinished_run: None,
+        backdated: Vec::new(),
     };
     let now: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Fail, evidence(i))).collect();
     let before: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Pass, Vec::new())).collect();

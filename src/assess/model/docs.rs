@@ -49,7 +49,7 @@ impl SiteView {
         let mut docs = Vec::new();
         for c in self.with_descendants(columns) {
             for item in &self.columns[c].items {
-                if !seen.insert(item.url.as_str()) {
+                if !seen.insert(item.url.as_str()) || self.gone(&item.url) {
                     continue;
                 }
                 let page = self.page(&item.url);
@@ -95,7 +95,7 @@ impl SiteView {
             let mut refs: Vec<(Option<NaiveDate>, DocRef)> = Vec::new();
             for (c, column) in self.columns.iter().enumerate() {
                 for (i, item) in column.items.iter().enumerate() {
-                    if !seen.insert(item.url.as_str()) {
+                    if !seen.insert(item.url.as_str()) || self.gone(&item.url) {
                         continue;
                     }
                     if self

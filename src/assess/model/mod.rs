@@ -67,9 +67,20 @@ pub struct SiteView {
     news: std::collections::HashSet<usize>,
     /// Every document of the site, newest first (built on first use).
     all_docs: std::sync::OnceLock<Vec<docs::DocRef>>,
+    /// Items that appeared later than they claim (first-seen evidence), by URL.
+    pub backdated: HashMap<String, crate::assess::first_seen::Backdating>,
 }
 
 impl SiteView {
+    /// A listed item whose page answered 404 or 410 in this run: the title is still in the
+    /// list, but nothing is published behind it.
+    pub fn gone(&self, url: &str) -> bool {
+        self.outcomes
+            .get(url)
+            .and_then(|o| o.status)
+            .is_some_and(|s| s == 404 || s == 410)
+    }
+
     pub fn page(&self, url: &str) -> Option<&Page> {
         self.by_url.get(url).map(|&i| &self.pages[i])
     }

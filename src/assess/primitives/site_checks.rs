@@ -176,6 +176,40 @@ pub fn pub_date_consistent(cx: &Context<'_>) -> Outcome {
         })
         .collect();
     let conflicts = articles.iter().filter(|p| p.pub_date_conflict).count();
+    // zwgk's own nightly crawls: items that appeared later than they claim.
+    let mut crawled: Vec<&crate::assess::first_seen::Backdating> = cx.site.backdated.values().collect();
+    crawled.sort_by(|a, b| b.first_seen.cmp(&a.first_seen).then(a.item_url.cmp(&b.item_url)));
+    if !crawled.is_empty() {
+        let shown: Vec<String> = crawled.iter().take(10).map(|b| b.reason_zh()).collect();
+        let mut outcome = Outcome::manual(format!(
+            "本系统的夜间抓取记录显示{}条信息上网晚于其标注的发布日期（较早一次抓取的栏目列表已列至更早的信息却没有这条），疑似倒签发稿日期；单项否决须经人工核实：{}{}",
+            crawled.len(),
+            shown.join("；"),
+            if backdated.is_empty() {
+                String::new()
+            } else {
+                format!("；另有{}篇文章的显示日期早于网址中的建稿日期", backdated.len())
+            }
+        ));
+        outcome.evidence = crawled
+            .iter()
+            .take(10)
+            .flat_map(|b| {
+                [
+                    cite(&b.item_url, format!("标注日期{}，首次出现于{}", b.claimed, b.first_seen)),
+                    cite(
+                        &b.list_url,
+                        format!(
+                            "第{}次抓取（{}）的列表已列至{}，未见此条",
+                            b.earlier_run, b.earlier_seen, b.earlier_oldest
+                        ),
+                    ),
+                ]
+            })
+            .collect();
+        outcome.failures = crawled.len() + backdated.len();
+        return outcome;
+    }
     if backdated.is_empty() {
         let note = if conflicts > 0 {
             format!("（另有{conflicts}篇文章的PubDate元数据与页面显示日期不一致，但显示日期不早于建稿日期，不属倒签）")

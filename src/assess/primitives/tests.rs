@@ -497,3 +497,31 @@ fn a_reading_finds_its_document_by_title_or_doc_number_not_by_a_footer_link() {
     );
     assert_eq!(timely.status, Status::Pass, "{}", timely.reason);
 }
+
+#[test]
+fn a_listed_document_whose_page_is_gone_is_not_published() {
+    let list = page(
+        "/sf/2025.html",
+        "某区政府定价经营服务性收费清单（2025年）",
+        "2025-05-14",
+        "定价类别、收费项目、收费标准见下表。",
+    );
+    let mut site = Site::new(vec![list.clone()], &[("fee_lists", "经营服务性收费清单", "/sf/", vec![0])]);
+    let rule = r#"{ kind = "document", find = { label = "经营服务性收费清单", columns = "fee_lists", titles = ["收费清单"], window = "since_year" } }"#;
+    assert_eq!(site.eval(rule, "2026-01-15", 2025).status, Status::Pass);
+    // The page now answers 404: its title stays in the list, nothing is behind it.
+    site.view.pages.clear();
+    site.view.outcomes.insert(
+        list.url.clone(),
+        crate::store::UrlOutcome {
+            url: list.url.clone(),
+            state: "done".to_string(),
+            status: Some(404),
+            error: None,
+            fetched_at: None,
+        },
+    );
+    let o = site.eval(rule, "2026-01-15", 2025);
+    assert_ne!(o.status, Status::Pass, "{}", o.reason);
+    assert!(!cites(&o, "/sf/2025.html"), "{:?}", o.evidence);
+}

@@ -212,7 +212,15 @@ pub fn timeliness(
     let mut late = Vec::new();
     let mut evidence = Vec::new();
     for doc in &found.in_window {
-        let Some(published) = doc.date else { continue };
+        let Some(claimed) = doc.date else { continue };
+        // zwgk's own nightly crawls are independent evidence of when an item went up: an item
+        // that appeared later than it claims is timed from the night it appeared.
+        let backdated = cx.site.backdated.get(doc.url).filter(|b| b.first_seen > claimed);
+        let published = backdated.map_or(claimed, |b| b.first_seen);
+        let shown = match backdated {
+            Some(b) => format!("标注发布于{claimed}，但首次出现于{}的抓取", b.first_seen),
+            None => format!("发布于{published}"),
+        };
         let events = events(cx, doc, source);
         if events.is_empty() {
             undated += 1;
@@ -234,11 +242,11 @@ pub fn timeliness(
             measured += 1;
             if elapsed > i64::from(limit_days) {
                 late.push(format!(
-                    "《{}》{what}{event}，发布于{published}，用时{elapsed}{unit}，超期{}{unit}",
+                    "《{}》{what}{event}，{shown}，用时{elapsed}{unit}，超期{}{unit}",
                     doc.title,
                     elapsed - i64::from(limit_days)
                 ));
-                evidence.push(cite(doc.url, format!("{what}{event}；发布日期{published}")));
+                evidence.push(cite(doc.url, format!("{what}{event}；{shown}")));
             } else if evidence.len() < 3 {
                 evidence.push(cite_doc(doc));
             }

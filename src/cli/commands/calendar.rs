@@ -1,48 +1,8 @@
-//! The commands around the pipeline: catalog and calendar checks, the fixture server.
+//! `zwgk calendar`: a year's holiday arrangement, or a notice file checked.
 
-use anyhow::Context as _;
+use super::*;
 
-use super::args::*;
-use super::settings::*;
-use crate::exit::ExitCode;
-
-pub(super) fn run_catalog_check(args: &CatalogCheckArgs) -> anyhow::Result<ExitCode> {
-    use crate::assess::catalog::{BUNDLED, Catalog, Rule};
-    let catalogs: Vec<Catalog> = match &args.file {
-        Some(path) => vec![Catalog::load(&path.display().to_string())?],
-        None => BUNDLED
-            .iter()
-            .map(|(name, ..)| Catalog::load(name))
-            .collect::<Result<_, _>>()?,
-    };
-    let mut out = String::new();
-    for catalog in &catalogs {
-        let manual = catalog
-            .leaves
-            .iter()
-            .filter(|l| matches!(l.rule, Rule::Manual { .. }))
-            .count();
-        let mut keys = Vec::new();
-        for leaf in &catalog.leaves {
-            leaf.rule.keys(&mut keys);
-        }
-        keys.sort();
-        keys.dedup();
-        out.push_str(&format!(
-            "`{}` ({}): {} leaves, {} automatic, {} manual, {} column keys — valid\n",
-            catalog.file,
-            catalog.info.id,
-            catalog.leaves.len(),
-            catalog.leaves.len() - manual,
-            manual,
-            keys.len()
-        ));
-    }
-    crate::console::out(&out);
-    Ok(ExitCode::Success)
-}
-
-pub(super) fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitCode> {
     use crate::assess::calendar::Source;
     anyhow::ensure!(
         (1950..=2200).contains(&args.year),
@@ -63,7 +23,7 @@ pub(super) fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitC
             "days": days,
         });
         crate::console::out(&(serde_json::to_string_pretty(&json)? + "\n"));
-        return Ok(ExitCode::Success);
+        return Ok(ExitCode::SUCCESS);
     }
     let mut out = format!("{}年  来源：{}", args.year, info.source.label_zh());
     match info.source {
@@ -90,7 +50,7 @@ pub(super) fn run_calendar_show(args: &CalendarShowArgs) -> anyhow::Result<ExitC
         ));
     }
     crate::console::out(&out);
-    Ok(ExitCode::Success)
+    Ok(ExitCode::SUCCESS)
 }
 
 fn weekday_zh(date: chrono::NaiveDate) -> &'static str {
@@ -98,7 +58,7 @@ fn weekday_zh(date: chrono::NaiveDate) -> &'static str {
     ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][date.weekday().num_days_from_monday() as usize]
 }
 
-pub(super) fn run_calendar_check(args: &CalendarCheckArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run_calendar_check(args: &CalendarCheckArgs) -> anyhow::Result<ExitCode> {
     use crate::assess::calendar::file;
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read the calendar file `{}`", args.file.display()))?;
@@ -122,26 +82,5 @@ pub(super) fn run_calendar_check(args: &CalendarCheckArgs) -> anyhow::Result<Exi
     }
     out.push_str(&format!("`{label}` is a valid notice file\n"));
     crate::console::out(&out);
-    Ok(ExitCode::Success)
-}
-
-/// Serves until SIGINT or SIGTERM, then exits 0: being stopped is how a server ends.
-pub(super) async fn run_serve(args: ServeArgs, shutdown: crate::shutdown::Shutdown) -> anyhow::Result<ExitCode> {
-    if !args.dir.is_dir() {
-        return Err(UsageError(format!("`{}` is not a directory", args.dir.display())).into());
-    }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
-        .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
-    crate::console::outln(&format!(
-        "serving {} on http://{}/ (Ctrl-C stops)",
-        args.dir.display(),
-        listener.local_addr()?
-    ));
-    axum::serve(listener, crate::serve::site_router(args.dir))
-        .with_graceful_shutdown(async move {
-            shutdown.wait().await;
-        })
-        .await?;
-    Ok(ExitCode::Success)
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,72 @@
+//! `zwgk report`: report.html/xlsx/csv/json, or the monthly 通报 per unit.
+
+use super::*;
+
+pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::Result<ExitCode> {
+    let inputs = args.spec.inputs()?;
+    let formats = parse_formats(&args.output.format)?;
+    let month = notice_month(&args, inputs.as_of)?;
+    check_out_dir(&args.output.out)?;
+    let (store, run) = args.target.open().await?;
+    warn_unfinished(&run);
+    let options = inputs.options();
+    if let Some(month) = month {
+        let dir = args.output.out.join(format!("通报-{month}"));
+        let written = unless_stopped(
+            &shutdown,
+            crate::stage::report::write_unit_notices(&store, run.id, &options, args.spec.period, &month, &dir),
+        )
+        .await;
+        store.close().await;
+        let (assessment, files) = match written {
+            Ok(written) => written?,
+            Err(stop) => return Ok(stopped(stop, "the earlier 通报, if any, are unchanged")),
+        };
+        outln(&format!(
+            "{month} 通报 as of {}: {} units, {} files in {}",
+            assessment.as_of,
+            assessment.summary.by_unit.len(),
+            files.len(),
+            dir.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let written = unless_stopped(
+        &shutdown,
+        crate::stage::report::write_run_reports(&store, run.id, &options, &args.output.out, &formats),
+    )
+    .await;
+    store.close().await;
+    let (data, files) = match written {
+        Ok(written) => written?,
+        Err(stop) => return Ok(stopped(stop, "the earlier reports, if any, are unchanged")),
+    };
+    print_reports(&data, &files);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
+    let c = &data.assessment.summary.counts;
+    outln(&format!(
+        "run {} as of {}: {} leaves — 达标 {}  部分达标 {}  不达标 {}  待人工 {}  不适用 {}; {} gaps{}",
+        data.assessment.run_id,
+        data.assessment.as_of,
+        c.total,
+        c.pass,
+        c.partial,
+        c.fail,
+        c.manual,
+        c.na,
+        data.gaps.total(),
+        data.previous
+            .as_ref()
+            .map(|p| format!("; compared with run {}", p.run_id))
+            .unwrap_or_default()
+    ));
+    if let Some(note) = &data.assessment.unfinished_run {
+        outln(&format!("  注意：{note}"));
+    }
+    for file in files {
+        outln(&format!("  {}", file.display()));
+    }
+}
