@@ -14,6 +14,7 @@ pub mod exit;
 pub mod export;
 pub mod extract;
 pub mod inspect;
+pub mod notify;
 pub mod parallel;
 pub mod report;
 pub mod serve;

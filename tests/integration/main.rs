@@ -22,6 +22,7 @@ mod hostile_input;
 mod integrity;
 mod kill_and_check;
 mod messages;
+mod notify;
 #[cfg(feature = "browser-tests")]
 mod report_browser;
 mod report_output;
