@@ -27,3 +27,5 @@ mod notify;
 mod report_browser;
 mod report_output;
 mod signals;
+#[cfg(feature = "systemd-tests")]
+mod systemd_units;
