@@ -190,7 +190,10 @@ mod tests {
         )
         .expect("written");
         let config = Config::load(&path).expect("loads");
-        assert_eq!(config.store.db.as_deref(), Some(dir.path().join("site.db").to_str().expect("utf-8")));
+        assert_eq!(
+            config.store.db.as_deref(),
+            Some(dir.path().join("site.db").to_str().expect("utf-8"))
+        );
         assert_eq!(config.assess.profiles, [dir.path().join("p.toml")]);
         assert_eq!(config.assess.catalog.as_deref(), Some("national-inspection"));
         assert_eq!(config.output.dir, Some(PathBuf::from("/srv/reports")));

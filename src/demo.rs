@@ -11,8 +11,8 @@ use url::Url;
 use crate::console::{self, outln};
 use crate::crawl::{self, CrawlSettings};
 use crate::exit::ExitCode;
-use crate::serve::{SiteServer, bundled_site};
 use crate::pipeline::{self, Step};
+use crate::serve::{SiteServer, bundled_site};
 use crate::shutdown::{Shutdown, Stopped, unless_stopped};
 use crate::store::Store;
 

@@ -15,6 +15,7 @@ pub mod exit;
 pub mod export;
 pub mod extract;
 pub mod inspect;
+pub mod notify;
 pub mod parallel;
 pub mod pipeline;
 pub mod report;

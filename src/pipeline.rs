@@ -78,14 +78,9 @@ pub async fn run(job: &Job<'_>, say: &mut dyn FnMut(Step<'_>)) -> anyhow::Result
         });
     }
     say(Step::Extracting);
-    let extracted = crate::stage::extract::extract_run_until(
-        job.store,
-        crawl.run_id,
-        false,
-        job.extract_profiles,
-        job.shutdown,
-    )
-    .await?;
+    let extracted =
+        crate::stage::extract::extract_run_until(job.store, crawl.run_id, false, job.extract_profiles, job.shutdown)
+            .await?;
     say(Step::Extracted(&extracted));
     if extracted.stopped
         && let Some(signal) = job.shutdown.requested()

@@ -74,7 +74,9 @@ pub fn backdated(
     }
     let mut found = Vec::new();
     for (item_url, seen) in items {
-        let Some(first) = seen.iter().min_by_key(|s| s.first_run) else { continue };
+        let Some(first) = seen.iter().min_by_key(|s| s.first_run) else {
+            continue;
+        };
         let Some(claimed) = seen
             .iter()
             .find_map(|s| s.claimed_date.as_deref())
@@ -88,7 +90,9 @@ pub fn backdated(
         {
             continue;
         }
-        let Some(first_seen) = china_date(&first.first_seen_at) else { continue };
+        let Some(first_seen) = china_date(&first.first_seen_at) else {
+            continue;
+        };
         // The latest earlier crawl of one of its lists that proves the absence.
         let proof = seen
             .iter()
@@ -179,15 +183,27 @@ mod tests {
     #[test]
     fn an_item_that_moved_between_lists_or_whose_page_was_seen_before_is_not_flagged() {
         let snapshots = BTreeMap::from([
-            ("/a/index.html".to_string(), vec![snapshot("/a/index.html", 1, "2025-12-01T14:00:00Z", "2025-10-01")]),
-            ("/a/index_1.html".to_string(), vec![snapshot("/a/index_1.html", 1, "2025-12-01T14:00:00Z", "2025-06-01")]),
+            (
+                "/a/index.html".to_string(),
+                vec![snapshot("/a/index.html", 1, "2025-12-01T14:00:00Z", "2025-10-01")],
+            ),
+            (
+                "/a/index_1.html".to_string(),
+                vec![snapshot("/a/index_1.html", 1, "2025-12-01T14:00:00Z", "2025-06-01")],
+            ),
         ]);
         let moved = vec![
             sighting("/a/index.html", "/a/x.html", "2025-11-01", 1, "2025-12-01T14:00:00Z"),
             sighting("/a/index_1.html", "/a/x.html", "2025-11-01", 2, "2025-12-03T14:00:00Z"),
         ];
         assert!(backdated(&moved, &snapshots, &BTreeMap::new()).is_empty());
-        let relisted = vec![sighting("/a/index.html", "/a/y.html", "2025-11-01", 2, "2025-12-03T14:00:00Z")];
+        let relisted = vec![sighting(
+            "/a/index.html",
+            "/a/y.html",
+            "2025-11-01",
+            2,
+            "2025-12-03T14:00:00Z",
+        )];
         let pages = BTreeMap::from([("/a/y.html".to_string(), 1)]);
         assert!(backdated(&relisted, &snapshots, &pages).is_empty());
         assert_eq!(backdated(&relisted, &snapshots, &BTreeMap::new()).len(), 1);

@@ -321,6 +321,10 @@ pub struct CrawlArgs {
     /// Print the summary as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// When standard error is not a terminal, a JSON progress line every this many seconds
+    /// (frontier, pages per minute, ETA, hosts); on a terminal a live line instead.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub progress_every: u64,
 }
 
 /// `CrawlArgs` alone, to read its defaults.

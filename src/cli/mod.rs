@@ -41,11 +41,18 @@ pub fn init_logging(verbose: u8, json: bool) {
 
 /// Runs a parsed command and maps the outcome to an exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    // For `nightly` 1 means "regressed", which its timer counts as a result: every fault of the
+    // job itself must read 2.
+    let fault = if matches!(cli.command, Command::Nightly(_)) {
+        ExitCode::NIGHTLY_FAILED
+    } else {
+        ExitCode::FAILURE
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             crate::console::err(&format!("error: cannot start the async runtime: {e}\n"));
-            return ExitCode::FAILURE;
+            return fault;
         }
     };
     let code = match runtime.block_on(dispatch(cli)) {
@@ -55,7 +62,7 @@ pub fn run(cli: Cli) -> ExitCode {
             if e.chain().any(|c| c.is::<UsageError>()) {
                 ExitCode::USAGE
             } else {
-                ExitCode::FAILURE
+                fault
             }
         }
     };
@@ -102,7 +109,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => commands::run_history(args).await,
         Command::Diff(args) => commands::run_diff(args, shutdown).await,
         Command::Prune(args) => commands::run_prune(args).await,
-        Command::Nightly(_) => anyhow::bail!("nightly is not wired yet"),
+        Command::Nightly(args) => commands::run_nightly(args, shutdown).await,
         Command::Inspect(args) => {
             let profiles = settings::load_profiles(&args.profiles)?;
             crate::inspect::run_inspect_capped(

@@ -333,7 +333,8 @@ pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
     settings.http.total_timeout = Duration::from_secs(args.timeout.clamp(1, 24 * 3600));
     settings.per_host_concurrency = args.per_host_concurrency;
     settings.session_params = args.session_params.clone();
-    settings.progress = crate::crawl::progress::ProgressMode::for_stderr();
+    settings.progress =
+        crate::crawl::progress::ProgressMode::for_stderr_every(Duration::from_secs(args.progress_every.max(1)));
     Ok(settings)
 }
 
@@ -412,7 +413,13 @@ impl NightlyArgs {
             .or(a.catalog.clone())
             .unwrap_or_else(|| "zhoucun-2019".to_string());
         let manual = self.manual.clone().or(a.manual.clone());
-        let mut inputs = assess_inputs(&catalog, self.as_of.as_deref(), self.period, manual.as_deref(), &profiles)?;
+        let mut inputs = assess_inputs(
+            &catalog,
+            self.as_of.as_deref(),
+            self.period,
+            manual.as_deref(),
+            &profiles,
+        )?;
         inputs.calendar = load_calendar(self.calendar.as_ref().or(a.calendar.as_ref()).map(PathBuf::as_path))?;
         let formats = if self.format.is_empty() {
             config

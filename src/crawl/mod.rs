@@ -773,4 +773,3 @@ impl Scheduler {
         Ok(())
     }
 }
-

@@ -16,18 +16,23 @@ pub enum ProgressMode {
     /// An indicatif line on standard error (a terminal).
     Bar,
     /// A JSON line on standard error every `every`.
-    JsonLines { every: Duration },
+    JsonLines {
+        every: Duration,
+    },
 }
 
 impl ProgressMode {
     /// A bar on a terminal, JSON lines every 30 s otherwise.
     pub fn for_stderr() -> ProgressMode {
+        ProgressMode::for_stderr_every(Duration::from_secs(30))
+    }
+
+    /// A bar on a terminal, JSON lines every `every` otherwise.
+    pub fn for_stderr_every(every: Duration) -> ProgressMode {
         if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             ProgressMode::Bar
         } else {
-            ProgressMode::JsonLines {
-                every: Duration::from_secs(30),
-            }
+            ProgressMode::JsonLines { every }
         }
     }
 }
@@ -106,7 +111,11 @@ impl Progress {
         let per_minute = match (self.pace.front(), self.pace.back()) {
             (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => {
                 let seconds = t1.duration_since(*t0).as_secs_f64();
-                if seconds >= 2.0 { (n1 - n0) as f64 * 60.0 / seconds } else { 0.0 }
+                if seconds >= 2.0 {
+                    (n1 - n0) as f64 * 60.0 / seconds
+                } else {
+                    0.0
+                }
             }
             _ => 0.0,
         };
@@ -133,8 +142,15 @@ impl Progress {
 
 /// `run 3: 1,204 done, 8,310 queued, 0 held · 58/min · ETA 2h23m · www.x.gov.cn ok`
 fn line(s: &Snapshot) -> String {
-    let eta = s.eta_seconds.map_or_else(|| "ETA —".to_string(), |e| format!("ETA {}", duration(e)));
-    let hosts: Vec<String> = s.hosts.iter().take(3).map(|(h, state)| format!("{h} {state}")).collect();
+    let eta = s
+        .eta_seconds
+        .map_or_else(|| "ETA —".to_string(), |e| format!("ETA {}", duration(e)));
+    let hosts: Vec<String> = s
+        .hosts
+        .iter()
+        .take(3)
+        .map(|(h, state)| format!("{h} {state}"))
+        .collect();
     format!(
         "run {}: {} done, {} queued, {} held, {} in flight · {:.0}/min · {eta} · {}",
         s.run_id,

@@ -81,7 +81,9 @@ mod tests {
 
     #[test]
     fn china_time_is_utc_plus_eight() {
-        let at = DateTime::parse_from_rfc3339("2026-12-06T14:30:00Z").expect("time").with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-12-06T14:30:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
         assert_eq!(china_time(at), t("22:30"));
         assert!(TimeWindow::parse("22:00-06:00").expect("window").contains_instant(at));
     }

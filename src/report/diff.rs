@@ -166,7 +166,7 @@ pub fn diff(
     // A leaf counts for each of its units, as in the 通报.
     let mut by_unit = score_changes(&before.summary.by_unit, &after.summary.by_unit);
     for group in &mut by_unit {
-        let of_unit = |c: &&LeafChange| c.units.iter().any(|u| *u == group.name);
+        let of_unit = |c: &&LeafChange| c.units.contains(&group.name);
         group.new_failures = new_failures.iter().filter(of_unit).count();
         group.fixed = fixed.iter().filter(of_unit).count();
     }
@@ -197,12 +197,19 @@ pub fn diff(
 }
 
 /// Columns fresh at the first run and stale at the second (no item for [`STALE_AFTER_DAYS`]).
-fn stale(before: &[ColumnSummary], before_day: NaiveDate, after: &[ColumnSummary], after_day: NaiveDate) -> Vec<StaleColumn> {
+fn stale(
+    before: &[ColumnSummary],
+    before_day: NaiveDate,
+    after: &[ColumnSummary],
+    after_day: NaiveDate,
+) -> Vec<StaleColumn> {
     let newest = |c: &ColumnSummary| c.newest.iter().filter_map(|(_, _, d)| *d).max();
     let old: BTreeMap<&str, Option<NaiveDate>> = before.iter().map(|c| (c.url.as_str(), newest(c))).collect();
     let mut out = Vec::new();
     for c in after {
-        let Some(then) = old.get(c.url.as_str()).copied().flatten() else { continue };
+        let Some(then) = old.get(c.url.as_str()).copied().flatten() else {
+            continue;
+        };
         let now = newest(c);
         let fresh_then = (before_day - then).num_days() <= STALE_AFTER_DAYS;
         let stale_now = now.is_none_or(|d| (after_day - d).num_days() > STALE_AFTER_DAYS);
@@ -233,7 +240,11 @@ fn delta(before: Option<f64>, after: Option<f64>) -> String {
 fn status_text(s: Option<(Status, Option<f64>)>) -> String {
     match s {
         None => "（新增）".to_string(),
-        Some((status, score)) => format!("{}{}", status.zh(), score.map(|x| format!(" {:.0}%", x * 100.0)).unwrap_or_default()),
+        Some((status, score)) => format!(
+            "{}{}",
+            status.zh(),
+            score.map(|x| format!(" {:.0}%", x * 100.0)).unwrap_or_default()
+        ),
     }
 }
 
@@ -253,7 +264,11 @@ pub fn render_text(d: &RunDiff) -> String {
     let _ = writeln!(
         out,
         "{}",
-        if d.regressed { "结论：出现退步" } else { "结论：无退步" }
+        if d.regressed {
+            "结论：出现退步"
+        } else {
+            "结论：无退步"
+        }
     );
     let list = |out: &mut String, title: &str, items: &[LeafChange]| {
         let _ = writeln!(out, "{title}（{}项）", items.len());
@@ -276,7 +291,11 @@ pub fn render_text(d: &RunDiff) -> String {
     list(&mut out, "得分下降", &d.lower_scores);
     list(&mut out, "已整改", &d.fixed);
     let _ = writeln!(out, "各责任单位");
-    for u in d.by_unit.iter().filter(|u| u.new_failures + u.fixed > 0 || u.before != u.after) {
+    for u in d
+        .by_unit
+        .iter()
+        .filter(|u| u.new_failures + u.fixed > 0 || u.before != u.after)
+    {
         let _ = writeln!(
             out,
             "  {}  {} → {}（{}）  新增问题{}  整改{}",
@@ -365,7 +384,11 @@ pub fn render_html(d: &RunDiff) -> String {
         }
         out.push_str("</tbody></table>");
         if items.len() > SHOWN {
-            let _ = write!(out, "<p class=\"muted\">另有 {} 项，见 diff.json。</p>", items.len() - SHOWN);
+            let _ = write!(
+                out,
+                "<p class=\"muted\">另有 {} 项，见 diff.json。</p>",
+                items.len() - SHOWN
+            );
         }
     };
     leaves(&mut out, "新增不达标", &d.new_failures);
@@ -399,13 +422,21 @@ pub fn render_html(d: &RunDiff) -> String {
         }
         out.push_str("</ul>");
         if items.len() > SHOWN {
-            let _ = write!(out, "<p class=\"muted\">另有 {} 个，见 diff.json。</p>", items.len() - SHOWN);
+            let _ = write!(
+                out,
+                "<p class=\"muted\">另有 {} 个，见 diff.json。</p>",
+                items.len() - SHOWN
+            );
         }
     };
     pages(&mut out, "新增页面", &d.pages.new);
     pages(&mut out, "内容变化的页面", &d.pages.changed);
     pages(&mut out, "删除的页面", &d.pages.removed);
-    let _ = write!(out, "<h2>{STALE_AFTER_DAYS}天无更新的栏目（{}）</h2><ul>", d.stale_columns.len());
+    let _ = write!(
+        out,
+        "<h2>{STALE_AFTER_DAYS}天无更新的栏目（{}）</h2><ul>",
+        d.stale_columns.len()
+    );
     for c in &d.stale_columns {
         let _ = write!(
             out,

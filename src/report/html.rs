@@ -439,7 +439,10 @@ fn backdated(out: &mut String, a: &Assessment, n: &str) {
     }
     out.push_str("</tbody></table>");
     if a.backdated.len() > GAP_ROWS_SHOWN {
-        out.push_str(&more_line(a.backdated.len() - GAP_ROWS_SHOWN, "report.json（backdated）"));
+        out.push_str(&more_line(
+            a.backdated.len() - GAP_ROWS_SHOWN,
+            "report.json（backdated）",
+        ));
     }
 }
 

@@ -68,14 +68,11 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
         &ColumnDefs::bundled(),
         &pins,
     );
-    view.backdated = crate::assess::first_seen::backdated(
-        &first_seen.sightings,
-        &first_seen.snapshots,
-        &first_seen.page_first_run,
-    )
-    .into_iter()
-    .map(|b| (b.item_url.clone(), b))
-    .collect();
+    view.backdated =
+        crate::assess::first_seen::backdated(&first_seen.sightings, &first_seen.snapshots, &first_seen.page_first_run)
+            .into_iter()
+            .map(|b| (b.item_url.clone(), b))
+            .collect();
     tracing::info!(ms = started.elapsed().as_millis(), "site view built");
     Ok(view)
 }

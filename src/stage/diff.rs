@@ -22,14 +22,7 @@ async fn judged(
             Some(kept) => kept,
             None => {
                 let day = run_day(store, run_id).await?.unwrap_or(options.as_of);
-                assess_view(
-                    &view,
-                    run_id,
-                    &AssessOptions {
-                        as_of: day,
-                        ..*options
-                    },
-                )?
+                assess_view(&view, run_id, &AssessOptions { as_of: day, ..*options })?
             }
         },
     };

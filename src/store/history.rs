@@ -234,10 +234,7 @@ impl Store {
 
     /// Items first seen in `run_id` (in any list) and every earlier snapshot of their lists:
     /// the material of the back-dating check.
-    pub async fn first_seen_in(
-        &self,
-        run_id: i64,
-    ) -> Result<FirstSeen, StoreError> {
+    pub async fn first_seen_in(&self, run_id: i64) -> Result<FirstSeen, StoreError> {
         let rows = sqlx::query(
             "SELECT s.list_url, s.item_url, s.title, s.claimed_date, s.first_run, s.first_seen_at \
              FROM item_sightings s JOIN runs r ON r.id = ?1 AND r.site_id = s.site_id \
@@ -296,7 +293,11 @@ impl Store {
 
     /// Pages new, changed and removed from run `before` to run `after`, each with its title
     /// when the page has facts. A page counts as present when it answered 2xx or 304.
-    pub async fn page_changes(&self, before: i64, after: i64) -> Result<BTreeMap<String, Vec<(String, Option<String>)>>, StoreError> {
+    pub async fn page_changes(
+        &self,
+        before: i64,
+        after: i64,
+    ) -> Result<BTreeMap<String, Vec<(String, Option<String>)>>, StoreError> {
         let rows = sqlx::query(
             "WITH last AS (SELECT f.run_id, f.url_id, f.url, f.status, f.sha256 FROM fetches f \
                  JOIN urls u ON u.id = f.url_id AND u.kind <> 'robots' \
@@ -327,7 +328,9 @@ impl Store {
         Ok(changes)
     }
 
-    /// Removes the bodies that no kept run and no kept verdict needs. Runs are kept when
+    /// Removes the bodies that no kept run and no kept verdict needs (their bytes; the row
+    /// and its hash stay, marked `pruned`, so every fetch still says what it received). The
+    /// file shrinks after `VACUUM`, which pruning does not run (it needs twice the space). Runs are kept when
     /// they are among the newest `keep_runs` finished runs, or younger than `keep_days`, or
     /// still open; every body a kept assessment cites stays whatever its run. Fetch rows,
     /// facts and history stay (history and diff keep working); the page text of pruned
@@ -370,7 +373,7 @@ impl Store {
         let kept = serde_json::to_string(&report.runs_kept).expect("ids serialise");
         // Bodies only pruned runs used, and that no kept verdict cites.
         let candidates = "SELECT b.sha256, LENGTH(b.data) FROM bodies b \
-             WHERE NOT EXISTS (SELECT 1 FROM fetches f WHERE f.sha256 = b.sha256 \
+             WHERE b.codec <> 'pruned' AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.sha256 = b.sha256 \
                  AND f.run_id IN (SELECT value FROM json_each(?1))) \
                AND NOT EXISTS (SELECT 1 FROM cited_bodies c WHERE c.sha256 = b.sha256)";
         let rows = sqlx::query(candidates).bind(&kept).fetch_all(self.pool()).await?;
@@ -393,7 +396,8 @@ impl Store {
                 .bind(&sha)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM bodies WHERE sha256 = ?")
+            // The row stays: fetches refer to the hash, which remains a fact of the crawl.
+            sqlx::query("UPDATE bodies SET codec = 'pruned', data = X'' WHERE sha256 = ?")
                 .bind(&sha)
                 .execute(&mut *tx)
                 .await?;

@@ -62,6 +62,27 @@ pub enum StoreError {
     Lock { location: String, source: std::io::Error },
 }
 
+impl StoreError {
+    /// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
+    pub fn is_busy(&self) -> bool {
+        let source = match self {
+            StoreError::Open { source, .. } | StoreError::Query(source) => source,
+            StoreError::Migrate {
+                source: sqlx::migrate::MigrateError::Execute(source),
+                ..
+            } => source,
+            _ => return false,
+        };
+        match source {
+            sqlx::Error::Database(db) => db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .is_some_and(|c| c & 0xff == 5),
+            _ => false,
+        }
+    }
+}
+
 /// A handle on the store. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -111,6 +132,21 @@ impl Store {
     /// commands that write (crawl, extract, audit). A file that holds another application's
     /// tables, or a newer zwgk's schema, is refused before anything is written to it.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
+        // Another process creating or upgrading the same new store holds it for a moment, and
+        // SQLite may answer "locked" without waiting while it switches the file to WAL: retry
+        // for a few seconds rather than fail a crawl that started at the same moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match Store::open_once(location).await {
+                Err(e) if e.is_busy() && std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn open_once(location: &str) -> Result<Store, StoreError> {
         // Look before writing anything: opening in WAL mode rewrites the file's header, so a
         // file that is not ours is refused from a read-only look first.
         if let Some(path) = file_of(location)

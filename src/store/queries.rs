@@ -164,9 +164,11 @@ impl Store {
 
     /// The finished runs' ids, oldest first.
     pub async fn finished_runs(&self) -> Result<Vec<i64>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT id FROM runs WHERE state = 'finished' ORDER BY id")
-            .fetch_all(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT id FROM runs WHERE state = 'finished' ORDER BY id")
+                .fetch_all(self.pool())
+                .await?,
+        )
     }
 
     /// Every run's id, oldest first (for messages that list them).
@@ -432,7 +434,8 @@ impl Store {
 
     /// The stored body with this hash, decompressed.
     pub async fn body(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let row = sqlx::query("SELECT size, data FROM bodies WHERE sha256 = ?")
+        // A pruned body keeps its row (fetches refer to its hash) but not its bytes.
+        let row = sqlx::query("SELECT size, data FROM bodies WHERE sha256 = ? AND codec <> 'pruned'")
             .bind(sha256)
             .fetch_optional(self.pool())
             .await?;

@@ -1,8 +1,6 @@
 //! Exit codes a scheduler can trust: finished 0, paused hosts 3, nothing fetched 4, budget 5.
 
 use axum::Router;
-use axum::extract::Path;
-use axum::routing::get;
 
 use crate::helpers::*;
 
@@ -13,20 +11,7 @@ fn dead_port() -> u16 {
 }
 
 fn pages(n: usize, extra: Vec<String>) -> Router {
-    let mut links: Vec<String> = (0..n).map(|i| format!("/p/{i}.html")).collect();
-    links.extend(extra);
-    Router::new()
-        .route(
-            "/",
-            get(move || {
-                let links = links.clone();
-                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
-            }),
-        )
-        .route(
-            "/p/{n}",
-            get(|Path(n): Path<String>| async move { html(format!("<p>page {n}</p>")) }),
-        )
+    numbered_site(n, std::time::Duration::ZERO, extra)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

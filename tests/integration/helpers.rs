@@ -181,3 +181,27 @@ pub async fn fixture_store() -> (TestStore, SiteServer) {
     assert!(out.status.success(), "fixture extract: {}", stderr_of(&out));
     (store, server)
 }
+
+/// A site whose start page links `/p/0.html` … `/p/{n-1}.html` (and `extra` links), each
+/// page answered after `delay`.
+pub fn numbered_site(n: usize, delay: Duration, extra: Vec<String>) -> Router {
+    use axum::extract::Path;
+    use axum::routing::get;
+    let mut links: Vec<String> = (0..n).map(|i| format!("/p/{i}.html")).collect();
+    links.extend(extra);
+    Router::new()
+        .route(
+            "/",
+            get(move || {
+                let links = links.clone();
+                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
+            }),
+        )
+        .route(
+            "/p/{n}",
+            get(move |Path(n): Path<String>| async move {
+                tokio::time::sleep(delay).await;
+                html(format!("<p>page {n}</p>"))
+            }),
+        )
+}

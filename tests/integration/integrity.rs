@@ -4,30 +4,13 @@
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Path;
-use axum::routing::get;
 use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 
 /// A site of 40 pages, each answered after 20 ms, so two crawls overlap.
 fn slow_site() -> Router {
-    let links: Vec<String> = (0..40).map(|i| format!("/p/{i}.html")).collect();
-    Router::new()
-        .route(
-            "/",
-            get(move || {
-                let links = links.clone();
-                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
-            }),
-        )
-        .route(
-            "/p/{n}",
-            get(|Path(n): Path<String>| async move {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                html(format!("<p>page {n}</p>"))
-            }),
-        )
+    numbered_site(40, Duration::from_millis(20), Vec::new())
 }
 
 /// One number from the store, read beside the binary as an assessor's tool would.

@@ -23,7 +23,10 @@ mod integrity;
 mod kill_and_check;
 mod messages;
 mod nightly;
+mod notify;
 #[cfg(feature = "browser-tests")]
 mod report_browser;
 mod report_output;
 mod signals;
+#[cfg(feature = "systemd-tests")]
+mod systemd_units;

@@ -41,9 +41,14 @@ async fn webhook() -> (zwgk::serve::SiteServer, Received) {
     let router = Router::new()
         .route(
             "/robot",
-            post(|State(got): State<Received>, body: axum::Json<serde_json::Value>| async move {
-                got.lock().unwrap().push(body.0);
-                axum::Json(serde_json::json!({ "errcode": 0, "errmsg": "ok" }))
+            post(|State(got): State<Received>, body: String| async move {
+                got.lock()
+                    .unwrap()
+                    .push(serde_json::from_str(&body).unwrap_or_default());
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    r#"{"errcode":0,"errmsg":"ok"}"#,
+                )
             }),
         )
         .with_state(received.clone());
@@ -60,7 +65,11 @@ fn the_example_configuration_loads() {
     assert_eq!(config.retention.keep_runs, Some(30));
     assert_eq!(config.notify.format.as_deref(), Some("wecom"));
     assert!(
-        config.store.db.as_deref().is_some_and(|db| db.ends_with("docs/example.db")),
+        config
+            .store
+            .db
+            .as_deref()
+            .is_some_and(|db| db.ends_with("docs/example.db")),
         "relative paths follow the file: {:?}",
         config.store.db
     );
@@ -87,14 +96,31 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
     )
     .unwrap();
     let night = || async {
-        zwgk_async(&["nightly", "--config", config.to_str().unwrap(), "--as-of", "2026-01-15", "--json"]).await
+        zwgk_async(&[
+            "nightly",
+            "--config",
+            config.to_str().unwrap(),
+            "--as-of",
+            "2026-01-15",
+            "--json",
+        ])
+        .await
     };
     let first = night().await;
-    assert_eq!(first.status.code(), Some(0), "{}\n{}", stdout_of(&first), stderr_of(&first));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout_of(&first),
+        stderr_of(&first)
+    );
     assert!(received.lock().unwrap().is_empty(), "a quiet first night sends nothing");
     let reports = work.path().join("reports");
     assert!(reports.join("2026-01-15/report.html").is_file());
-    assert!(reports.join("latest/report.json").is_file(), "latest points at the night");
+    assert!(
+        reports.join("latest/report.json").is_file(),
+        "latest points at the night"
+    );
 
     // Between the nights: the 2024 年报 disappears (a new failure and a removed page), the
     // hollow 随机抽查事项清单 gets its table (a fix), and a 通知 dated 2025-06-01 appears in
@@ -149,8 +175,16 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
             .map(|c| c["id"].as_str().unwrap().to_string())
             .collect()
     };
-    assert!(ids("new_failures").contains(&"bzjz.ndbg.fbsx.1".to_string()), "{:?}", ids("new_failures"));
-    assert!(ids("fixed").contains(&"zdly.fgf.ssjygk.sjccsxqd.1".to_string()), "{:?}", ids("fixed"));
+    assert!(
+        ids("new_failures").contains(&"bzjz.ndbg.fbsx.1".to_string()),
+        "{:?}",
+        ids("new_failures")
+    );
+    assert!(
+        ids("fixed").contains(&"zdly.fgf.ssjygk.sjccsxqd.1".to_string()),
+        "{:?}",
+        ids("fixed")
+    );
     let urls = |key: &str| -> Vec<String> {
         diff["pages"][key]
             .as_array()
@@ -159,9 +193,27 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
             .map(|p| p["url"].as_str().unwrap().to_string())
             .collect()
     };
-    assert!(urls("removed").iter().any(|u| u.ends_with("/art/2025/3/28/art_6032_3001632.html")), "{:?}", urls("removed"));
-    assert!(urls("new").iter().any(|u| u.ends_with("/art/2025/6/1/art_6004_3999001.html")), "{:?}", urls("new"));
-    assert!(urls("changed").iter().any(|u| u.ends_with("/art/2025/3/17/art_6044_3001612.html")), "{:?}", urls("changed"));
+    assert!(
+        urls("removed")
+            .iter()
+            .any(|u| u.ends_with("/art/2025/3/28/art_6032_3001632.html")),
+        "{:?}",
+        urls("removed")
+    );
+    assert!(
+        urls("new")
+            .iter()
+            .any(|u| u.ends_with("/art/2025/6/1/art_6004_3999001.html")),
+        "{:?}",
+        urls("new")
+    );
+    assert!(
+        urls("changed")
+            .iter()
+            .any(|u| u.ends_with("/art/2025/3/17/art_6044_3001612.html")),
+        "{:?}",
+        urls("changed")
+    );
     let unit = diff["by_unit"]
         .as_array()
         .unwrap()
@@ -183,9 +235,17 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
         serde_json::from_str(&std::fs::read_to_string(night_dir.join("report.json")).unwrap()).unwrap();
     let flags = report["backdated"].as_array().expect("backdated items");
     assert_eq!(flags.len(), 1, "{flags:?}");
-    assert!(flags[0]["item_url"].as_str().unwrap().ends_with("/art/2025/6/1/art_6004_3999001.html"));
+    assert!(
+        flags[0]["item_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/art/2025/6/1/art_6004_3999001.html")
+    );
     assert_eq!(flags[0]["claimed"], "2025-06-01");
-    assert_eq!((flags[0]["first_run"].as_i64(), flags[0]["earlier_run"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (flags[0]["first_run"].as_i64(), flags[0]["earlier_run"].as_i64()),
+        (Some(2), Some(1))
+    );
     let html = std::fs::read_to_string(night_dir.join("report.html")).unwrap();
     assert!(html.contains("上网晚于标注日期的信息（疑似倒签）"));
     assert!(night_dir.join("diff.html").is_file() && night_dir.join("diff.json").is_file());
@@ -205,12 +265,23 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
     let dry: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(dry["runs_pruned"], serde_json::json!([1]));
     let pruned = zwgk_async(&["prune", "--db", &db, "--keep-runs", "1", "--json"]).await;
+    assert!(pruned.status.success(), "{}", stderr_of(&pruned));
     let pruned: serde_json::Value = serde_json::from_slice(&pruned.stdout).unwrap();
     assert_eq!(pruned["bodies"], dry["bodies"], "the dry run said what went");
+    assert!(
+        pruned["bodies"].as_i64().unwrap() >= 1,
+        "night 1's own bodies go: {pruned}"
+    );
+    assert!(
+        pruned["kept_for_verdicts"].as_i64().unwrap() >= 1,
+        "the removed 年报 stays: {pruned}"
+    );
     // The removed 年报 is cited by night 1's kept verdicts: its body stays.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro")).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro"))
+        .await
+        .unwrap();
     let missing: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM cited_bodies c WHERE NOT EXISTS (SELECT 1 FROM bodies b WHERE b.sha256 = c.sha256)",
+        "SELECT COUNT(*) FROM cited_bodies c WHERE NOT EXISTS (SELECT 1 FROM bodies b WHERE b.sha256 = c.sha256 AND b.codec <> 'pruned')",
     )
     .fetch_one(&pool)
     .await
@@ -223,24 +294,7 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
 /// the next night's window continues it to the end, each page fetched once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_crawl_window_pauses_the_run_and_the_next_window_continues_it() {
-    use axum::extract::Path as UrlPath;
-    use axum::routing::get;
-    let links: Vec<String> = (0..30).map(|i| format!("/p/{i}.html")).collect();
-    let router = Router::new()
-        .route(
-            "/",
-            get(move || {
-                let links = links.clone();
-                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
-            }),
-        )
-        .route(
-            "/p/{n}",
-            get(|UrlPath(n): UrlPath<String>| async move {
-                tokio::time::sleep(Duration::from_millis(40)).await;
-                html(format!("<p>{n}</p>"))
-            }),
-        );
+    let router = numbered_site(30, Duration::from_millis(40), Vec::new());
     let server = serve(router).await;
     let store = TestStore::new().await;
     // 05:59:58 China time; every real 100 ms is a simulated second, so the 06:00 end of the
@@ -258,12 +312,16 @@ async fn the_crawl_window_pauses_the_run_and_the_next_window_continues_it() {
     let first = run(&settings, &store.store).await;
     assert_eq!(first.stop, zwgk::crawl::StopReason::WindowClosed);
     let fetched = first.summary.fetched;
-    assert!(fetched >= 1 && fetched < 31, "stopped part-way: {fetched}");
+    assert!((1..31).contains(&fetched), "stopped part-way: {fetched}");
     // Outside the window nothing starts.
     let noon = at("12:00:00");
     settings.clock = Arc::new(move || noon);
     let refused = zwgk::crawl::crawl(&settings, &store.store, std::future::pending()).await;
-    assert!(matches!(refused, Err(zwgk::crawl::CrawlError::OutsideWindow { .. })), "{:?}", refused.err());
+    assert!(
+        matches!(refused, Err(zwgk::crawl::CrawlError::OutsideWindow { .. })),
+        "{:?}",
+        refused.err()
+    );
     // The next night continues the same run to the end.
     let night = at("22:00:05");
     settings.clock = Arc::new(move || night);
@@ -272,4 +330,82 @@ async fn the_crawl_window_pauses_the_run_and_the_next_window_continues_it() {
     assert!(second.resumed);
     assert_eq!(second.stop, zwgk::crawl::StopReason::Finished);
     assert_eq!(second.summary.fetched, 31, "the start page and 30 pages, once each");
+}
+
+/// Away from a terminal the crawl says where it stands in JSON lines: the frontier, the pace,
+/// an ETA and each host's state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_off_a_terminal_prints_json_progress_lines() {
+    let router = numbered_site(40, Duration::from_millis(100), Vec::new());
+    let server = serve(router).await;
+    let store = TestStore::new().await;
+    let out = zwgk_async(&[
+        "crawl",
+        &server.url("/"),
+        "--db",
+        &store.path(),
+        "--rate",
+        "0",
+        "--progress-every",
+        "1",
+    ])
+    .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let lines: Vec<serde_json::Value> = stderr_of(&out)
+        .lines()
+        .filter(|l| l.contains("\"progress\""))
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert!(lines.len() >= 2, "about one line a second over ~4 s: {lines:?}");
+    let last = &lines[lines.len() - 1]["progress"];
+    assert!(last["frontier"]["done"].as_i64().unwrap() > 0, "{last}");
+    assert!(last["frontier"]["queued"].as_i64().is_some(), "{last}");
+    assert!(last["pages_per_minute"].as_f64().unwrap() > 0.0, "{last}");
+    assert!(last["eta_seconds"].as_u64().is_some(), "{last}");
+    assert_eq!(last["hosts"][0][1], "ok", "{last}");
+}
+
+/// `nightly` logs JSON lines when standard error is not a terminal (a log collector reads them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nightly_logs_are_json_lines_off_a_terminal() {
+    let server = zwgk::serve::SiteServer::start(fixture_site()).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("n.db").to_string_lossy().into_owned();
+    let out = zwgk_command()
+        .env("ZWGK_LOG", "zwgk=info")
+        .args([
+            "nightly",
+            &server.url("/index.html"),
+            "--db",
+            &db,
+            "--rate",
+            "0",
+            "--budget",
+            "20",
+            "--out",
+            &work.path().join("r").to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a budget stop continues tomorrow: {}",
+        stderr_of(&out)
+    );
+    assert!(
+        stdout_of(&out).contains("continues the next night"),
+        "{}",
+        stdout_of(&out)
+    );
+    let lines: Vec<&str> = std::str::from_utf8(&out.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let json: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(json.get("level").is_some() || json.get("progress").is_some(), "{line}");
+    }
 }

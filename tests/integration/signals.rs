@@ -6,30 +6,13 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::Path;
-use axum::routing::get;
 use rustix::process::Signal;
 
 use crate::helpers::*;
 
 /// Pages that answer after a minute: a stop must not wait for them.
 fn stalled_site() -> Router {
-    let links: Vec<String> = (0..20).map(|i| format!("/slow/{i}.html")).collect();
-    Router::new()
-        .route(
-            "/",
-            get(move || {
-                let links = links.clone();
-                async move { links_page(&links.iter().map(String::as_str).collect::<Vec<_>>()) }
-            }),
-        )
-        .route(
-            "/slow/{n}",
-            get(|Path(n): Path<String>| async move {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                html(format!("<p>{n}</p>"))
-            }),
-        )
+    numbered_site(20, Duration::from_secs(60), Vec::new())
 }
 
 async fn stop_a_crawl_with(signal: Signal, code: i32, label: &str) {
@@ -53,7 +36,7 @@ async fn stop_a_crawl_with(signal: Signal, code: i32, label: &str) {
         .unwrap();
     // Let it fetch the start page and send requests that will not be answered for a minute.
     let waited = Instant::now();
-    while paths(&server).iter().filter(|p| p.starts_with("/slow/")).count() < 4 {
+    while paths(&server).iter().filter(|p| p.starts_with("/p/")).count() < 4 {
         assert!(
             waited.elapsed() < Duration::from_secs(20),
             "the crawl never reached the slow pages"

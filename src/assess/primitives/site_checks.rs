@@ -196,7 +196,10 @@ pub fn pub_date_consistent(cx: &Context<'_>) -> Outcome {
             .take(10)
             .flat_map(|b| {
                 [
-                    cite(&b.item_url, format!("标注日期{}，首次出现于{}", b.claimed, b.first_seen)),
+                    cite(
+                        &b.item_url,
+                        format!("标注日期{}，首次出现于{}", b.claimed, b.first_seen),
+                    ),
                     cite(
                         &b.list_url,
                         format!(

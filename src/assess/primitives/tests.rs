@@ -504,9 +504,12 @@ fn a_listed_document_whose_page_is_gone_is_not_published() {
         "/sf/2025.html",
         "某区政府定价经营服务性收费清单（2025年）",
         "2025-05-14",
-        "定价类别、收费项目、收费标准见下表。",
+        "一、机动车停放服务收费：每小时2元，定价部门区发展和改革局，执行单位区城市管理局。二、殡葬服务收费：遗体接运每次200元，定价部门区发展和改革局，执行单位区殡仪馆。",
     );
-    let mut site = Site::new(vec![list.clone()], &[("fee_lists", "经营服务性收费清单", "/sf/", vec![0])]);
+    let mut site = Site::new(
+        vec![list.clone()],
+        &[("fee_lists", "经营服务性收费清单", "/sf/", vec![0])],
+    );
     let rule = r#"{ kind = "document", find = { label = "经营服务性收费清单", columns = "fee_lists", titles = ["收费清单"], window = "since_year" } }"#;
     assert_eq!(site.eval(rule, "2026-01-15", 2025).status, Status::Pass);
     // The page now answers 404: its title stays in the list, nothing is behind it.
@@ -524,4 +527,56 @@ fn a_listed_document_whose_page_is_gone_is_not_published() {
     let o = site.eval(rule, "2026-01-15", 2025);
     assert_ne!(o.status, Status::Pass, "{}", o.reason);
     assert!(!cites(&o, "/sf/2025.html"), "{:?}", o.evidence);
+}
+
+#[test]
+fn a_document_that_appeared_later_than_it_claims_is_timed_from_when_it_appeared() {
+    let mut notice = page(
+        "/tz/1.html",
+        "关于做好2025年防汛工作的通知",
+        "2025-06-02",
+        "各街道办事处、区政府各部门：为做好今年防汛工作，现就有关事项通知如下：一、落实防汛责任，各单位主要负责人为第一责任人。二、排查整治隐患，6月15日前完成河道清淤。三、加强值班值守，严格执行24小时值班制度。",
+    );
+    notice.doc_date = Some(d("2025-06-01"));
+    let mut site = Site::new(vec![notice.clone()], &[("notices", "通知公告", "/tz/", vec![0])]);
+    let rule = r#"{ kind = "timeliness", find = { label = "通知", columns = "notices", titles = ["通知"], window = "since_year" }, limit_days = 5, day_type = "calendar", event = "doc_date" }"#;
+    let first = site.eval(rule, "2026-01-15", 2025);
+    assert_eq!(first.status, Status::Pass, "{}", first.reason);
+    // zwgk's nightly crawls first saw it on 2025-07-20, although the list of 2025-07-01
+    // already reached back to May.
+    site.view.backdated.insert(
+        notice.url.clone(),
+        crate::assess::first_seen::Backdating {
+            item_url: notice.url.clone(),
+            title: Some(notice.title.clone()),
+            list_url: url("/tz/"),
+            claimed: d("2025-06-02"),
+            first_seen: d("2025-07-20"),
+            first_run: 9,
+            earlier_run: 8,
+            earlier_seen: d("2025-07-01"),
+            earlier_oldest: d("2025-05-01"),
+        },
+    );
+    let o = site.eval(rule, "2026-01-15", 2025);
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert!(
+        o.reason.contains("标注发布于2025-06-02，但首次出现于2025-07-20的抓取") && o.reason.contains("用时49日"),
+        "{}",
+        o.reason
+    );
+    assert!(cites(&o, "/tz/1.html"));
+    // The 倒签 leaf names it, with both captures as evidence, for a person to confirm.
+    let veto = site.eval(r#"{ kind = "pub_date_consistent" }"#, "2026-01-15", 2025);
+    assert_eq!(veto.status, Status::Manual, "{}", veto.reason);
+    assert!(
+        veto.reason.contains("夜间抓取记录显示1条信息上网晚于其标注的发布日期"),
+        "{}",
+        veto.reason
+    );
+    assert!(
+        cites(&veto, "/tz/1.html") && cites(&veto, "/tz/"),
+        "{:?}",
+        veto.evidence
+    );
 }

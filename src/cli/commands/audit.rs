@@ -24,7 +24,9 @@ pub(crate) fn halted(halt: Halt) -> Option<ExitCode> {
             Stopped(signal),
             &match stage {
                 "crawl" => "the crawl is kept and resumes when the same command runs again".to_string(),
-                "extract" => "the crawl and the facts saved so far are kept; run the same command again to finish".to_string(),
+                "extract" => {
+                    "the crawl and the facts saved so far are kept; run the same command again to finish".to_string()
+                }
                 _ => "the crawl is kept; the earlier reports, if any, are unchanged".to_string(),
             },
         )),

@@ -44,8 +44,9 @@ pub(crate) async fn run_diff(args: DiffArgs, shutdown: Shutdown) -> anyhow::Resu
         DiffFormat::Html => crate::report::diff::render_html(&diffed),
     };
     match &args.out {
-        Some(path) => crate::atomic::write(path, text.as_bytes())
-            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        Some(path) => {
+            crate::atomic::write(path, text.as_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?
+        }
         None => out(&text),
     }
     Ok(ExitCode::SUCCESS)

@@ -116,8 +116,8 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
         }
         Some(Halt::NothingFetched) => {
             store.close().await;
-            let failure = paused_text(&outcome.crawl.summary.paused_hosts)
-                .unwrap_or_else(|| "没有抓取到任何页面".to_string());
+            let failure =
+                paused_text(&outcome.crawl.summary.paused_hosts).unwrap_or_else(|| "没有抓取到任何页面".to_string());
             let alert = RunAlert {
                 site,
                 district: None,
@@ -162,9 +162,18 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
     };
     if let Some(d) = &diff {
         let mut staged = crate::atomic::Staged::default();
-        staged.add(&night_dir.join("diff.txt"), crate::report::diff::render_text(d).as_bytes())?;
-        staged.add(&night_dir.join("diff.json"), (serde_json::to_string_pretty(d)? + "\n").as_bytes())?;
-        staged.add(&night_dir.join("diff.html"), crate::report::diff::render_html(d).as_bytes())?;
+        staged.add(
+            &night_dir.join("diff.txt"),
+            crate::report::diff::render_text(d).as_bytes(),
+        )?;
+        staged.add(
+            &night_dir.join("diff.json"),
+            (serde_json::to_string_pretty(d)? + "\n").as_bytes(),
+        )?;
+        staged.add(
+            &night_dir.join("diff.html"),
+            crate::report::diff::render_html(d).as_bytes(),
+        )?;
         staged.commit()?;
         out(&crate::report::diff::render_text(d));
     }
@@ -215,7 +224,10 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
             .as_ref()
             .map(|d| d.new_failures.iter().chain(&d.lower_scores).map(leaf).collect())
             .unwrap_or_default(),
-        fixed: diff.as_ref().map(|d| d.fixed.iter().map(leaf).collect()).unwrap_or_default(),
+        fixed: diff
+            .as_ref()
+            .map(|d| d.fixed.iter().map(leaf).collect())
+            .unwrap_or_default(),
         failure: paused,
         report: Some(night_dir.join("report.html").display().to_string()),
     };
@@ -239,7 +251,9 @@ fn paused_text(paused: &[(String, String)]) -> Option<String> {
 
 /// `OUT/latest` → `YYYY-MM-DD`, replaced in one rename so a reader never finds it missing.
 fn point_latest(out_dir: &Path, night_dir: &Path) -> anyhow::Result<()> {
-    let Some(name) = night_dir.file_name() else { return Ok(()) };
+    let Some(name) = night_dir.file_name() else {
+        return Ok(());
+    };
     let latest = out_dir.join("latest");
     let temp = out_dir.join(format!(".latest.zwgk-tmp-{}", std::process::id()));
     let _ = std::fs::remove_file(&temp);
