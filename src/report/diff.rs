@@ -251,7 +251,7 @@ fn status_text(s: Option<(Status, Option<f64>)>) -> String {
 /// For a terminal or a log: plain lines, lists cut at 30 rows.
 pub fn render_text(d: &RunDiff) -> String {
     let mut out = format!(
-        "{}  第{}次抓取（{}）→ 第{}次抓取（{}）  得分 {} → {}（{}）\n",
+        "{}  第{}次抓取（按{}测评）→ 第{}次抓取（按{}测评）  得分 {} → {}（{}）\n",
         d.site,
         d.before.run_id,
         d.before.as_of,
@@ -351,7 +351,7 @@ pub fn render_html(d: &RunDiff) -> String {
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
          <title>两次检查对比</title><style>{STYLE}</style></head><body><h1>两次检查对比</h1>\
-         <p class=\"meta\">{}　第{}次抓取（{}）→ 第{}次抓取（{}）　得分 {} → {}（{}）</p>",
+         <p class=\"meta\">{}　第{}次抓取（按{}测评）→ 第{}次抓取（按{}测评）　得分 {} → {}（{}）</p>",
         esc(&d.site),
         d.before.run_id,
         d.before.as_of,
@@ -449,4 +449,115 @@ pub fn render_html(d: &RunDiff) -> String {
     }
     out.push_str("</ul></body></html>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::engine::summarize;
+
+    fn verdict(id: &str, unit: &str, status: Status, score: Option<f64>) -> Verdict {
+        Verdict {
+            id: id.to_string(),
+            path: vec!["重点领域信息公开".to_string()],
+            question: format!("问题{id}"),
+            units: vec![unit.to_string()],
+            time_limit: "即时".to_string(),
+            status,
+            score,
+            reason: format!("原因<{id}>"),
+            evidence: Vec::new(),
+            source: "auto".to_string(),
+            failures: 0,
+            basis: Default::default(),
+        }
+    }
+
+    fn assessment(run_id: i64, indicators: Vec<Verdict>) -> Assessment {
+        Assessment {
+            site: "http://a.gov.cn".to_string(),
+            run_id,
+            as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
+            period: 2025,
+            catalog: "t".to_string(),
+            catalog_title: "测试".to_string(),
+            generator: "zwgk test".to_string(),
+            summary: summarize(&indicators),
+            indicators,
+            calendar: Default::default(),
+            understanding: Default::default(),
+            unfinished_run: None,
+            backdated: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn worse_leaves_are_regressions_and_better_ones_fixes() {
+        let before = assessment(
+            1,
+            vec![
+                verdict("a", "区财政局", Status::Pass, Some(1.0)),
+                verdict("b", "区财政局", Status::Fail, Some(0.0)),
+                verdict("c", "区教体局", Status::Partial, Some(0.8)),
+                verdict("d", "区教体局", Status::Manual, None),
+                verdict("e", "区教体局", Status::Partial, Some(0.5)),
+            ],
+        );
+        let after = assessment(
+            2,
+            vec![
+                verdict("a", "区财政局", Status::Fail, Some(0.0)),
+                verdict("b", "区财政局", Status::Pass, Some(1.0)),
+                verdict("c", "区教体局", Status::Partial, Some(0.5)),
+                // Manual to failed is a new failure; partial to failed too.
+                verdict("d", "区教体局", Status::Fail, Some(0.0)),
+                verdict("e", "区教体局", Status::Fail, Some(0.0)),
+                verdict("new", "区教体局", Status::Pass, Some(1.0)),
+            ],
+        );
+        let d = diff(&before, &after, PageChanges::default(), &[], &[]);
+        let ids = |v: &[LeafChange]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&d.new_failures), ["a", "d", "e"]);
+        assert_eq!(ids(&d.lower_scores), ["c"]);
+        assert_eq!(ids(&d.fixed), ["b"]);
+        assert!(d.regressed);
+        let finance = d.by_unit.iter().find(|u| u.name == "区财政局").expect("unit");
+        assert_eq!((finance.new_failures, finance.fixed), (1, 1));
+        assert_eq!(d.by_level1[0].new_failures, 3);
+        // Scraped text is escaped in the HTML.
+        let html = render_html(&d);
+        assert!(html.contains("原因&lt;a&gt;") && !html.contains("原因<a>"));
+        let quiet = diff(&before, &before, PageChanges::default(), &[], &[]);
+        assert!(!quiet.regressed && quiet.new_failures.is_empty());
+    }
+
+    #[test]
+    fn a_column_goes_stale_when_a_month_passes_without_an_item() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let column = |newest: &str| ColumnSummary {
+            key: "通知公告".to_string(),
+            name: "通知公告".to_string(),
+            url: "http://a.gov.cn/tzgg/".to_string(),
+            items: 1,
+            newest: vec![(
+                "通知".to_string(),
+                "http://a.gov.cn/tzgg/1.html".to_string(),
+                Some(day(newest)),
+            )],
+        };
+        let stale_now = stale(
+            &[column("2025-12-20")],
+            day("2025-12-31"),
+            &[column("2025-12-20")],
+            day("2026-02-01"),
+        );
+        assert_eq!(stale_now.len(), 1);
+        let still_fresh = stale(
+            &[column("2025-12-20")],
+            day("2025-12-31"),
+            &[column("2026-01-25")],
+            day("2026-02-01"),
+        );
+        assert!(still_fresh.is_empty());
+    }
 }

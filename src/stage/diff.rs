@@ -8,11 +8,14 @@ use crate::store::Store;
 use super::assess::{AssessError, AssessOptions, assess_view, site_view};
 use super::report::{column_summaries, run_day};
 
-/// The assessment of a run under the options' catalog, and its columns' newest items.
+/// The assessment of a run under the options' catalog, and its columns' newest items. A run
+/// without a kept assessment is judged as of `as_of` when the user gave one (both sides then
+/// share the date), else as of the day it was crawled.
 async fn judged(
     store: &Store,
     run_id: i64,
     options: &AssessOptions<'_>,
+    as_of: Option<chrono::NaiveDate>,
     given: Option<Assessment>,
 ) -> Result<(Assessment, Vec<crate::report::ColumnSummary>), AssessError> {
     let view = site_view(store, run_id, options.profiles).await?;
@@ -21,7 +24,10 @@ async fn judged(
         None => match store.kept_assessment(run_id, &options.catalog.info.id).await? {
             Some(kept) => kept,
             None => {
-                let day = run_day(store, run_id).await?.unwrap_or(options.as_of);
+                let day = match as_of {
+                    Some(day) => day,
+                    None => run_day(store, run_id).await?.unwrap_or(options.as_of),
+                };
                 assess_view(&view, run_id, &AssessOptions { as_of: day, ..*options })?
             }
         },
@@ -31,16 +37,17 @@ async fn judged(
 }
 
 /// Compares run `before` with run `after`. `after_assessment` is the one just made (nightly);
-/// otherwise both are read from the store or judged.
+/// otherwise both are read from the store or judged (as of `as_of` when given).
 pub async fn diff_runs(
     store: &Store,
     before: i64,
     after: i64,
     options: &AssessOptions<'_>,
+    as_of: Option<chrono::NaiveDate>,
     after_assessment: Option<Assessment>,
 ) -> Result<RunDiff, AssessError> {
-    let (a, columns_a) = judged(store, before, options, None).await?;
-    let (b, columns_b) = judged(store, after, options, after_assessment).await?;
+    let (a, columns_a) = judged(store, before, options, as_of, None).await?;
+    let (b, columns_b) = judged(store, after, options, as_of, after_assessment).await?;
     let mut changes = store.page_changes(before, after).await?;
     let mut take = |kind: &str| -> Vec<PageChange> {
         changes

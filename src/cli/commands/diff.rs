@@ -30,7 +30,14 @@ pub(crate) async fn run_diff(args: DiffArgs, shutdown: Shutdown) -> anyhow::Resu
     }
     let diffed = match unless_stopped(
         &shutdown,
-        crate::stage::diff::diff_runs(&store, before, after, &inputs.options(), None),
+        crate::stage::diff::diff_runs(
+            &store,
+            before,
+            after,
+            &inputs.options(),
+            args.spec.as_of.is_some().then_some(inputs.as_of),
+            None,
+        ),
     )
     .await
     {

@@ -154,6 +154,7 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
                 before,
                 outcome.crawl.run_id,
                 &plan.inputs.options(),
+                None,
                 Some(data.assessment.clone()),
             )
             .await?,
