@@ -25,6 +25,9 @@ pub struct Config {
     pub retention: RetentionConfig,
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// The 通报's letterhead: 发文机关, 文号, 联系人, 整改期限.
+    #[serde(default)]
+    pub notice: crate::report::notice::Letterhead,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

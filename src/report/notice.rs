@@ -20,6 +20,37 @@ pub struct UnitNotice<'a> {
     pub new: BTreeSet<String>,
     /// Leaves that were problems then and are met now.
     pub fixed: Vec<&'a Verdict>,
+    /// Ids of problems sent in an earlier 通报 whose 整改期限 passed without a fix.
+    pub overdue: BTreeSet<String>,
+    /// Leaf id → why it came to this unit when its leaf names a collective (「各镇政府」 split
+    /// by publisher, or sent to the 牵头 unit).
+    pub via: std::collections::BTreeMap<String, String>,
+}
+
+/// Who issues the 通报 and what it asks: the office's letterhead (from `zwgk.toml [notice]`)
+/// and the 整改期限.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Letterhead {
+    /// 发文机关, e.g. 「某某区人民政府办公室」 (default: the site's own name + 人民政府办公室).
+    pub issuer: Option<String>,
+    /// 发文字号, e.g. 「某政办字〔2026〕12号」; left blank for the office to fill when absent.
+    pub doc_number: Option<String>,
+    /// 联系人 and 联系电话.
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    /// Working days from the 通报's date to its 整改期限 (default 10).
+    pub rectify_working_days: Option<u32>,
+}
+
+/// What a 通报 says beyond its problems: who sends it, when, and by when units must fix them.
+#[derive(Debug, Clone)]
+pub struct NoticeOptions<'a> {
+    pub letterhead: &'a Letterhead,
+    /// 成文日期.
+    pub issued: chrono::NaiveDate,
+    /// 整改期限.
+    pub deadline: chrono::NaiveDate,
 }
 
 /// Every unit of the catalog's leaves, in the order of the summary (by name).
@@ -53,6 +84,8 @@ pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> 
                 problems,
                 new,
                 fixed,
+                overdue: BTreeSet::new(),
+                via: std::collections::BTreeMap::new(),
             }
         })
         .collect()
