@@ -176,8 +176,16 @@ async fn demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
         data.previous.as_ref().map_or("—".to_string(), |p| p.run_id.to_string())
     ));
     let notice_dir = report_dir.join("通报-2025-12");
-    let (_, notices) =
-        crate::stage::report::write_unit_notices(&store, second.run_id, &options, None, "2025-12", &notice_dir).await?;
+    let (_, notices) = crate::stage::report::write_unit_notices(
+        &store,
+        second.run_id,
+        &options,
+        None,
+        "2025-12",
+        &notice_dir,
+        Some(&crate::report::notice::Letterhead::default()),
+    )
+    .await?;
     outln(&format!(
         "  {} ({} files, one per 责任单位 plus 通报汇总.html)",
         notice_dir.display(),

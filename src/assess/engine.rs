@@ -219,6 +219,15 @@ pub struct ManualVerdict {
     pub evidence: Vec<String>,
     #[serde(default)]
     pub assessor: Option<String>,
+    /// The day it was recorded.
+    #[serde(default)]
+    pub set_on: Option<NaiveDate>,
+    /// The last day it applies; after it the leaf is 待人工 again.
+    #[serde(default)]
+    pub expires: Option<NaiveDate>,
+    /// An uploaded file (name, SHA-256 of its bytes in the store).
+    #[serde(skip)]
+    pub evidence_file: Option<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -321,24 +330,47 @@ pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdic
                 verdict.reason.push_str(&format!("（说明：{note}）"));
             }
             if let Some(m) = manual.iter().rev().find(|m| m.id == leaf.id) {
+                let assessor = m.assessor.as_deref().unwrap_or("评估人员");
+                let when = m.set_on.map(|d| format!("，{d}录入")).unwrap_or_default();
+                let until = m.expires.map(|e| format!("，有效期至{e}")).unwrap_or_default();
+                if let Some(expired) = m.expires.filter(|e| *e < cx.as_of) {
+                    // An expired verdict no longer speaks for the site: a person looks again.
+                    verdict.reason = format!(
+                        "人工评价已过期（{assessor}{when}，有效期至{expired}，评为{}：{}），需重新核查；自动检查：{}",
+                        status_zh(m.status),
+                        m.note,
+                        verdict.reason
+                    );
+                    verdict.status = Status::Manual;
+                    verdict.score = None;
+                    verdict.source = "manual-expired".to_string();
+                    return verdict;
+                }
                 let before = match verdict.status {
                     Status::Manual => String::new(),
                     s => format!("（自动评价为{}：{}）", status_zh(s), verdict.reason),
                 };
-                let by = m.assessor.as_deref().map(|a| format!("（{a}）")).unwrap_or_default();
                 verdict.status = m.status;
                 verdict.score = m.score.or(match m.status {
                     Status::Pass => Some(1.0),
                     Status::Fail => Some(0.0),
                     _ => None,
                 });
-                verdict.reason = format!("人工核查{by}：{}{before}", m.note);
+                verdict.reason = format!("人工核查（{assessor}{when}{until}）：{}{before}", m.note);
                 verdict.evidence.extend(m.evidence.iter().map(|e| Evidence {
                     url: e.clone(),
                     fetched_at: None,
                     sha256: None,
                     excerpt: "人工核查证据".to_string(),
                 }));
+                if let Some((name, sha)) = &m.evidence_file {
+                    verdict.evidence.push(Evidence {
+                        url: format!("manual-file:{name}"),
+                        fetched_at: None,
+                        sha256: Some(sha.clone()),
+                        excerpt: format!("人工核查附件「{name}」（存于本系统）"),
+                    });
+                }
                 verdict.source = "manual".to_string();
             }
             verdict
@@ -514,6 +546,25 @@ pub struct Assessment {
     /// (first-seen evidence; see `assess::first_seen`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backdated: Vec<crate::assess::first_seen::Backdating>,
+    /// Who receives each problem in a 通报 (see `assess::attribution`), and the problems whose
+    /// 整改期限 passed without a fix. Filled when 通报 are written.
+    #[serde(default, skip_serializing_if = "Routing::is_empty")]
+    pub routing: Routing,
+}
+
+/// The 通报's addressing of an assessment's problems.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Routing {
+    /// Leaf id → (unit, why it goes there when not simply the table's unit).
+    pub routes: BTreeMap<String, Vec<(String, Option<String>)>>,
+    /// (leaf id, unit) of problems sent in an earlier 通报 and overdue now.
+    pub overdue: Vec<(String, String)>,
+}
+
+impl Routing {
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.overdue.is_empty()
+    }
 }
 
 /// zwgk's account of how well it read the site.

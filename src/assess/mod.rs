@@ -8,6 +8,7 @@
 //! - `engine`: a leaf's rule evaluated into a verdict, roll-ups, the run's self-diagnosis;
 //! - `calendar`: working days.
 
+pub mod attribution;
 pub mod calendar;
 pub mod catalog;
 pub mod columns;

@@ -84,6 +84,122 @@ pub enum Command {
     /// Remove the stored bodies of old runs by policy (keep N runs or D days), never a body a
     /// kept verdict cites; --dry-run says what would go.
     Prune(PruneArgs),
+    /// Assessors' verdicts kept in the store: record one, list them, import a verdict file.
+    /// Every report shows who set a verdict, when and until when; an expired one is 待人工 again.
+    #[command(subcommand)]
+    Manual(ManualCommand),
+    /// The 整改台账: problems sent in 通报, their deadlines, units' responses, re-checks.
+    #[command(subcommand)]
+    Rectify(RectifyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManualCommand {
+    /// Record an assessor's verdict for one leaf; the leaf's earlier verdict stays as history.
+    Set(ManualSetArgs),
+    /// List the verdicts in the store (the current one per leaf; --history for all).
+    List(ManualListArgs),
+    /// Import a verdict file (TOML `[[verdict]]` tables, the --manual format) into the store.
+    Import(ManualImportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ManualStatus {
+    Pass,
+    Partial,
+    Fail,
+    Na,
+}
+
+#[derive(Debug, Args)]
+pub struct ManualSetArgs {
+    /// The leaf's id, e.g. ysq.yfdf.xhqd.dfsx.1.
+    pub leaf: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The catalog the leaf belongs to.
+    #[arg(long, default_value = "zhoucun-2019")]
+    pub catalog: String,
+    #[arg(long, value_enum)]
+    pub status: ManualStatus,
+    /// A score 0..1 (default: 1 for pass, 0 for fail, none otherwise).
+    #[arg(long)]
+    pub score: Option<f64>,
+    /// What was checked and found (shown in every report).
+    #[arg(long)]
+    pub note: String,
+    /// Who checked it.
+    #[arg(long, env = "ZWGK_ASSESSOR")]
+    pub assessor: String,
+    /// A link to the evidence (http or https).
+    #[arg(long, value_name = "URL")]
+    pub evidence: Option<String>,
+    /// A file to keep as evidence (a screenshot, a scanned reply; at most 20 MB).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The last day the verdict applies (YYYY-MM-DD); after it the leaf is 待人工 again.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ManualListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this catalog's leaves.
+    #[arg(long)]
+    pub catalog: Option<String>,
+    /// Every verdict ever recorded, not only the current one per leaf.
+    #[arg(long)]
+    pub history: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManualImportArgs {
+    /// A verdict file: TOML `[[verdict]]` tables with id, status, note, and optionally score,
+    /// evidence, assessor, expires.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[arg(long, default_value = "zhoucun-2019")]
+    pub catalog: String,
+    /// The assessor of entries that name none.
+    #[arg(long, env = "ZWGK_ASSESSOR")]
+    pub assessor: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RectifyCommand {
+    /// The 台账: every problem sent, its deadline, status (整改中/已整改/逾期未整改), response.
+    List(RectifyListArgs),
+    /// Record a unit's response to a problem (the id from `rectify list`).
+    Respond(RectifyRespondArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RectifyListArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this unit's problems.
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RectifyRespondArgs {
+    pub id: i64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// What the unit did or will do.
+    #[arg(long)]
+    pub text: String,
+    /// Who answered for the unit.
+    #[arg(long)]
+    pub by: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +307,14 @@ pub struct ReportArgs {
     /// The month of the 通报, YYYY-MM (default: the month before --as-of).
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
+    /// With `--by unit`: read the 通报's letterhead (发文机关, 文号, 联系人, 整改期限) from this
+    /// settings file's `[notice]`.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// With `--by unit`: write the 通报 without recording them in the 整改台账 (the store is
+    /// then only read).
+    #[arg(long)]
+    pub no_ledger: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -109,6 +109,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(args) => commands::run_history(args).await,
         Command::Diff(args) => commands::run_diff(args, shutdown).await,
         Command::Prune(args) => commands::run_prune(args).await,
+        Command::Manual(ManualCommand::Set(args)) => commands::run_manual_set(args).await,
+        Command::Manual(ManualCommand::List(args)) => commands::run_manual_list(args).await,
+        Command::Manual(ManualCommand::Import(args)) => commands::run_manual_import(args).await,
+        Command::Rectify(RectifyCommand::List(args)) => commands::run_rectify_list(args).await,
+        Command::Rectify(RectifyCommand::Respond(args)) => commands::run_rectify_respond(args).await,
         Command::Nightly(args) => commands::run_nightly(args, shutdown).await,
         Command::Inspect(args) => {
             let profiles = settings::load_profiles(&args.profiles)?;

@@ -49,6 +49,10 @@ pub struct RawProfile {
     /// heuristic column matching for that key.
     #[serde(default)]
     pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    /// Who receives the problems: the 牵头 unit for collectives and the mapping of the site's
+    /// 发布机构 names to the task table's units.
+    #[serde(default)]
+    pub units: crate::assess::attribution::UnitsProfile,
     /// What the district is responsible for (`land_transfer`, `mining_rights` …): `false`
     /// makes the dependent leaves not applicable.
     #[serde(default)]
@@ -67,6 +71,7 @@ pub struct Profile {
     pub breadcrumb: Option<Selector>,
     pub columns: std::collections::BTreeMap<String, Vec<String>>,
     pub capabilities: std::collections::BTreeMap<String, bool>,
+    pub units: crate::assess::attribution::UnitsProfile,
 }
 
 impl Profile {
@@ -94,6 +99,7 @@ impl Profile {
             breadcrumb: compile("breadcrumb", &raw.breadcrumb)?,
             columns: raw.columns,
             capabilities: raw.capabilities,
+            units: raw.units,
             name: raw.name,
             hosts: raw.hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             detect: raw.detect,

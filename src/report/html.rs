@@ -635,6 +635,7 @@ mod tests {
                 understanding: Default::default(),
                 unfinished_run: None,
                 backdated: Vec::new(),
+                routing: Default::default(),
             },
             previous: None,
             gaps,

@@ -53,14 +53,26 @@ pub struct NoticeOptions<'a> {
     pub deadline: chrono::NaiveDate,
 }
 
-/// Every unit of the catalog's leaves, in the order of the summary (by name).
+/// Every unit that has or had problems, by name: the catalog's units, and the units the
+/// assessment's routing sends problems to (a collective's problem goes to the bureau that
+/// published it; see `assess::attribution`). Problems whose 整改期限 passed are marked.
 pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> Vec<UnitNotice<'a>> {
-    now.summary
-        .by_unit
-        .iter()
-        .map(|group| {
-            let mine = |v: &&Verdict| v.units.contains(&group.name);
-            let mut problems: Vec<&Verdict> = now.indicators.iter().filter(mine).filter(|v| is_problem(v)).collect();
+    let routing = &now.routing;
+    // Who receives a leaf: its routes when it has some, else the table's units.
+    let receives = |v: &Verdict, unit: &str| match routing.routes.get(&v.id) {
+        Some(routes) => routes.iter().any(|(u, _)| u == unit),
+        None => v.units.iter().any(|u| u == unit),
+    };
+    let mut units: BTreeSet<String> = now.summary.by_unit.iter().map(|g| g.name.clone()).collect();
+    units.extend(routing.routes.values().flatten().map(|(u, _)| u.clone()));
+    units
+        .into_iter()
+        .map(|unit| {
+            let mut problems: Vec<&Verdict> = now
+                .indicators
+                .iter()
+                .filter(|v| is_problem(v) && receives(v, &unit))
+                .collect();
             by_urgency(&mut problems);
             let was_problem =
                 |id: &str| before.is_some_and(|b| b.indicators.iter().any(|o| o.id == id && is_problem(o)));
@@ -76,17 +88,33 @@ pub fn unit_notices<'a>(now: &'a Assessment, before: Option<&'a Assessment>) -> 
             let fixed = now
                 .indicators
                 .iter()
-                .filter(mine)
+                .filter(|v| v.units.contains(&unit) || receives(v, &unit))
                 .filter(|v| v.status == crate::assess::verdict::Status::Pass && was_problem(&v.id))
                 .collect();
+            let overdue = routing
+                .overdue
+                .iter()
+                .filter(|(_, u)| *u == unit)
+                .map(|(leaf, _)| leaf.clone())
+                .collect();
+            let via = problems
+                .iter()
+                .filter_map(|v| {
+                    let why = routing.routes.get(&v.id)?.iter().find(|(u, _)| *u == unit)?.1.clone()?;
+                    Some((v.id.clone(), why))
+                })
+                .collect();
             UnitNotice {
-                unit: group.name.clone(),
+                unit,
                 problems,
                 new,
                 fixed,
-                overdue: BTreeSet::new(),
-                via: std::collections::BTreeMap::new(),
+                overdue,
+                via,
             }
+        })
+        .filter(|n| {
+            !n.problems.is_empty() || !n.fixed.is_empty() || now.summary.by_unit.iter().any(|g| g.name == n.unit)
         })
         .collect()
 }
@@ -213,10 +241,11 @@ fn render_summary(month: &str, now: &Assessment, before: Option<&Assessment>, no
 
 fn section(month: &str, n: &UnitNotice<'_>) -> String {
     let mut out = format!(
-        "<h2>{}（{month}：问题{}项，新增{}项，已整改{}项）</h2>",
+        "<h2>{}（{month}：问题{}项，新增{}项，逾期未整改{}项，已整改{}项）</h2>",
         esc(&n.unit),
         n.problems.len(),
         n.new.len(),
+        n.overdue.len(),
         n.fixed.len()
     );
     if n.problems.is_empty() {
@@ -224,12 +253,17 @@ fn section(month: &str, n: &UnitNotice<'_>) -> String {
     } else {
         out.push_str("<table><thead><tr><th style=\"width:26%\">指标</th><th style=\"width:10%\">公开时限</th><th style=\"width:10%\">结果</th><th>问题说明与证据</th></tr></thead><tbody>");
         for v in &n.problems {
-            let new = if n.new.contains(&v.id) {
-                " <b>【本月新增】</b>"
-            } else {
-                ""
-            };
-            out.push_str(&problem_row(v, new));
+            let mut mark = String::new();
+            if n.overdue.contains(&v.id) {
+                mark.push_str(" <b>【逾期未整改】</b>");
+            }
+            if n.new.contains(&v.id) {
+                mark.push_str(" <b>【本月新增】</b>");
+            }
+            if let Some(why) = n.via.get(&v.id) {
+                mark.push_str(&format!("<div class=\"muted\">{}</div>", esc(why)));
+            }
+            out.push_str(&problem_row(v, &mark));
         }
         out.push_str("</tbody></table>");
     }
@@ -280,6 +314,7 @@ mod tests {
             understanding: Default::default(),
             unfinished_run: None,
             backdated: Vec::new(),
+            routing: Default::default(),
         }
     }
 

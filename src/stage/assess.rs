@@ -177,11 +177,53 @@ fn site_settings(profiles: &[Profile]) -> (Pins, BTreeMap<String, bool>) {
 /// Scores every leaf of the catalog against the run.
 pub async fn assess_run(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
     let site = site_view(store, run_id, options.profiles).await?;
+    let manual = manual_for(store, options).await?;
+    let options = &AssessOptions {
+        manual: &manual,
+        ..*options
+    };
     let mut assessment = assess_view(&site, run_id, options)?;
     if let Some(run) = store.run(run_id).await? {
         assessment.unfinished_run = unfinished_note(&run);
     }
     Ok(assessment)
+}
+
+/// The assessors' verdicts kept in the store for the catalog, then those of the `--manual`
+/// file, which win for the same leaf (the engine takes the last one given).
+pub async fn manual_for(
+    store: &Store,
+    options: &AssessOptions<'_>,
+) -> Result<Vec<crate::assess::engine::ManualVerdict>, AssessError> {
+    let stored = store.manual_verdicts(Some(&options.catalog.info.id), false).await?;
+    let mut all: Vec<_> = stored.iter().filter_map(manual_of).collect();
+    all.extend(options.manual.iter().cloned());
+    Ok(all)
+}
+
+/// A stored verdict as the engine takes it.
+pub fn manual_of(m: &crate::store::StoredManual) -> Option<crate::assess::engine::ManualVerdict> {
+    use crate::assess::verdict::Status;
+    let status = match m.status.as_str() {
+        "pass" => Status::Pass,
+        "partial" => Status::Partial,
+        "fail" => Status::Fail,
+        "na" => Status::NotApplicable,
+        "manual" => Status::Manual,
+        _ => return None,
+    };
+    let day = |t: &str| chrono::NaiveDate::parse_from_str(t.get(..10)?, "%Y-%m-%d").ok();
+    Some(crate::assess::engine::ManualVerdict {
+        id: m.leaf_id.clone(),
+        status,
+        score: m.score,
+        note: m.note.clone(),
+        evidence: m.evidence_url.iter().cloned().collect(),
+        assessor: Some(m.assessor.clone()),
+        set_on: day(&m.set_at),
+        expires: m.expires_on.as_deref().and_then(day),
+        evidence_file: m.evidence_name.clone().zip(m.evidence_sha256.clone()),
+    })
 }
 
 /// 「第N次抓取未完成…」 for a run that did not finish; `None` for a finished one.
@@ -247,5 +289,6 @@ pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) ->
             flags.sort_by(|a, b| b.first_seen.cmp(&a.first_seen).then(a.item_url.cmp(&b.item_url)));
             flags
         },
+        routing: Default::default(),
     })
 }

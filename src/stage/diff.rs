@@ -24,11 +24,20 @@ async fn judged(
         None => match store.kept_assessment(run_id, &options.catalog.info.id).await? {
             Some(kept) => kept,
             None => {
+                let manual = super::assess::manual_for(store, options).await?;
                 let day = match as_of {
                     Some(day) => day,
                     None => run_day(store, run_id).await?.unwrap_or(options.as_of),
                 };
-                assess_view(&view, run_id, &AssessOptions { as_of: day, ..*options })?
+                assess_view(
+                    &view,
+                    run_id,
+                    &AssessOptions {
+                        as_of: day,
+                        manual: &manual,
+                        ..*options
+                    },
+                )?
             }
         },
     };

@@ -9,7 +9,7 @@ use super::assess::{AssessError, AssessOptions, assess_run, assess_view, site_vi
 use crate::assess::engine::Assessment;
 use crate::assess::model::SiteView;
 use crate::report::{ColumnSummary, Format, Gap, Gaps, ReportData, ReportError, notice, write_reports};
-use crate::store::Store;
+use crate::store::{SentNotice, SentProblem, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportStageError {
@@ -21,6 +21,8 @@ pub enum ReportStageError {
     Month(String),
     #[error("the 通报 for {month} cannot be written as of {as_of}: that month has not begun")]
     FutureMonth { month: String, as_of: NaiveDate },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Errors the crawler does not retry: the same answer would come back.
@@ -39,6 +41,11 @@ async fn unfinished(store: &Store, run_id: i64) -> Result<Option<String>, Assess
 /// Assesses the run and its predecessor (when that one was extracted too) and gathers gaps.
 pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<ReportData, AssessError> {
     let view = site_view(store, run_id, options.profiles).await?;
+    let manual = super::assess::manual_for(store, options).await?;
+    let options = &AssessOptions {
+        manual: &manual,
+        ..*options
+    };
     let mut assessment = assess_view(&view, run_id, options)?;
     assessment.unfinished_run = unfinished(store, run_id).await?;
     let gaps = gaps(&view);
@@ -218,6 +225,11 @@ pub fn month_end(month: &str) -> Option<NaiveDate> {
 /// The monthly 通报 for `month` (`YYYY-MM`): the run assessed as of the month's end (or the
 /// as-of date when that is earlier, for the current month) and compared with the same run as
 /// of the previous month's end, both with one assessment year — `period`, else the month's.
+///
+/// Each problem goes to the unit that can fix it (`assess::attribution`). With a `ledger`
+/// (the store opened for writing), the problems of earlier 通报 are re-checked first —
+/// fixed, still open, or overdue, which this 通报 marks 【逾期未整改】 — and this month's
+/// problems are recorded in the 整改台账 with their 整改期限.
 pub async fn write_unit_notices(
     store: &Store,
     run_id: i64,
@@ -225,6 +237,7 @@ pub async fn write_unit_notices(
     period: Option<i32>,
     month: &str,
     out: &Path,
+    ledger: Option<&crate::report::notice::Letterhead>,
 ) -> Result<(Assessment, Vec<PathBuf>), ReportStageError> {
     let (first, last) = month_range(month).ok_or_else(|| ReportStageError::Month(month.to_string()))?;
     if first > options.as_of {
@@ -236,6 +249,11 @@ pub async fn write_unit_notices(
     let end = last.min(options.as_of);
     let year = period.unwrap_or(first.year());
     let view = site_view(store, run_id, options.profiles).await?;
+    let manual = super::assess::manual_for(store, options).await?;
+    let options = &AssessOptions {
+        manual: &manual,
+        ..*options
+    };
     let at = |as_of: NaiveDate| AssessOptions {
         as_of,
         year,
@@ -247,9 +265,98 @@ pub async fn write_unit_notices(
         Some(d) => Some(assess_view(&view, run_id, &at(d))?),
         None => None,
     };
+    now.routing.routes = routes(&view, &now, options.profiles);
+    let sent: Vec<SentProblem> = now
+        .indicators
+        .iter()
+        .filter(|v| crate::report::is_problem(v))
+        .flat_map(|v| {
+            let units: Vec<String> = match now.routing.routes.get(&v.id) {
+                Some(routes) => routes.iter().map(|(u, _)| u.clone()).collect(),
+                None => v.units.clone(),
+            };
+            units.into_iter().map(move |unit| SentProblem {
+                leaf_id: v.id.clone(),
+                question: v.question.clone(),
+                unit,
+                problem: v.reason.clone(),
+            })
+        })
+        .collect();
+    let site_id = store.run(run_id).await?.map(|r| r.site_id);
+    if let (Some(letterhead), Some(site_id)) = (ledger, site_id) {
+        let open: std::collections::HashSet<(String, String)> =
+            sent.iter().map(|p| (p.leaf_id.clone(), p.unit.clone())).collect();
+        let checked = store
+            .recheck(site_id, &options.catalog.info.id, run_id, end, &open)
+            .await?;
+        now.routing.overdue = checked
+            .into_iter()
+            .filter(|r| r.status == "overdue")
+            .map(|r| (r.leaf_id, r.unit))
+            .collect();
+        let label = format!("{}年{}月", first.year(), first.month());
+        let files = notice::write_notices(out, &label, &now, before.as_ref())?;
+        let days = letterhead.rectify_working_days.unwrap_or(DEFAULT_RECTIFY_DAYS);
+        let deadline = options.calendar.add_workdays(end, days).value;
+        let (month, sent_on, deadline) = (
+            format!("{:04}-{:02}", first.year(), first.month()),
+            end.to_string(),
+            deadline.to_string(),
+        );
+        let notice = SentNotice {
+            site_id,
+            catalog: &options.catalog.info.id,
+            month: &month,
+            run_id,
+            sent_on: &sent_on,
+            deadline: &deadline,
+        };
+        store.record_sent(&notice, &sent).await?;
+        return Ok((now, files));
+    }
     let label = format!("{}年{}月", first.year(), first.month());
     let files = notice::write_notices(out, &label, &now, before.as_ref())?;
     Ok((now, files))
+}
+
+/// Working days a unit has to fix a problem when the settings give none.
+pub const DEFAULT_RECTIFY_DAYS: u32 = 10;
+
+/// Who receives each problem of the assessment (see `assess::attribution`): the units of the
+/// evidence pages' 发布机构 for collectives and multi-unit leaves.
+fn routes(
+    view: &crate::assess::model::SiteView,
+    now: &Assessment,
+    profiles: &[crate::extract::profile::Profile],
+) -> std::collections::BTreeMap<String, Vec<(String, Option<String>)>> {
+    let mut units_profile = crate::assess::attribution::UnitsProfile::default();
+    for p in profiles {
+        if p.units.lead.is_some() {
+            units_profile.lead = p.units.lead.clone();
+        }
+        units_profile.publishers.extend(p.units.publishers.clone());
+    }
+    let district = now.understanding.district.as_deref();
+    let mut table_units: Vec<String> = now.indicators.iter().flat_map(|v| v.units.iter().cloned()).collect();
+    table_units.sort();
+    table_units.dedup();
+    now.indicators
+        .iter()
+        .filter(|v| crate::report::is_problem(v))
+        .filter_map(|v| {
+            let to = crate::assess::attribution::recipients(
+                v,
+                |url| view.page(url).and_then(|p| p.publisher.clone()),
+                district,
+                &units_profile,
+                &table_units,
+            );
+            // Only a change of addressee is recorded; the table's own units need no note.
+            let same = to.len() == v.units.len() && to.iter().all(|(u, why)| why.is_none() && v.units.contains(u));
+            (!same && !to.is_empty()).then(|| (v.id.clone(), to))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -437,6 +437,7 @@ async fn a_redirected_capture_keeps_its_hop_and_unstored_evidence_is_listed() {
         understanding: Default::default(),
         unfinished_run: None,
         backdated: Vec::new(),
+        routing: Default::default(),
     };
     let out = tempfile::tempdir().unwrap();
     let summary = export_run(&store.store, &assessment, out.path()).await.unwrap();

@@ -353,6 +353,7 @@ fn huge_report_data(leaves: usize, evidence_per_leaf: usize, gaps_per_list: usiz
         understanding: Default::default(),
         unfinished_run: None,
         backdated: Vec::new(),
+        routing: Default::default(),
     };
     let now: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Fail, evidence(i))).collect();
     let before: Vec<Verdict> = (0..leaves).map(|i| verdict(i, Status::Pass, Vec::new())).collect();

@@ -7,14 +7,36 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
     let formats = parse_formats(&args.output.format)?;
     let month = notice_month(&args, inputs.as_of)?;
     check_out_dir(&args.output.out)?;
-    let (store, run) = args.target.open().await?;
+    // Sending 通报 records their problems in the 整改台账: the store is written then.
+    let ledger = month.is_some() && !args.no_ledger;
+    let letterhead = match &args.config {
+        Some(path) => {
+            crate::config::Config::load(path)
+                .map_err(|e| UsageError(e.to_string()))?
+                .notice
+        }
+        None => crate::report::notice::Letterhead::default(),
+    };
+    let (store, run) = if ledger {
+        args.target.open_for_update().await?
+    } else {
+        args.target.open().await?
+    };
     warn_unfinished(&run);
     let options = inputs.options();
     if let Some(month) = month {
         let dir = args.output.out.join(format!("通报-{month}"));
         let written = unless_stopped(
             &shutdown,
-            crate::stage::report::write_unit_notices(&store, run.id, &options, args.spec.period, &month, &dir),
+            crate::stage::report::write_unit_notices(
+                &store,
+                run.id,
+                &options,
+                args.spec.period,
+                &month,
+                &dir,
+                ledger.then_some(&letterhead),
+            ),
         )
         .await;
         store.close().await;
@@ -23,11 +45,18 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
             Err(stop) => return Ok(stopped(stop, "the earlier 通报, if any, are unchanged")),
         };
         outln(&format!(
-            "{month} 通报 as of {}: {} units, {} files in {}",
+            "{month} 通报 as of {}: {} files in {}{}",
             assessment.as_of,
-            assessment.summary.by_unit.len(),
             files.len(),
-            dir.display()
+            dir.display(),
+            if ledger {
+                format!(
+                    "; problems recorded in the 整改台账 ({} overdue from earlier 通报)",
+                    assessment.routing.overdue.len()
+                )
+            } else {
+                String::new()
+            }
         ));
         return Ok(ExitCode::SUCCESS);
     }

@@ -1,0 +1,339 @@
+//! The office's records: assessors' verdicts and the 整改台账.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError, compress_body};
+
+/// An assessor's verdict as stored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredManual {
+    pub id: i64,
+    pub catalog: String,
+    pub leaf_id: String,
+    pub status: String,
+    pub score: Option<f64>,
+    pub note: String,
+    pub evidence_url: Option<String>,
+    pub evidence_name: Option<String>,
+    pub evidence_sha256: Option<String>,
+    pub assessor: String,
+    pub set_at: String,
+    pub expires_on: Option<String>,
+    pub source: String,
+    pub replaced_by: Option<i64>,
+}
+
+/// A verdict to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewManual {
+    pub catalog: String,
+    pub leaf_id: String,
+    pub status: String,
+    pub score: Option<f64>,
+    pub note: String,
+    pub evidence_url: Option<String>,
+    /// An uploaded file: its name and bytes.
+    pub evidence_file: Option<(String, Vec<u8>)>,
+    pub assessor: String,
+    pub expires_on: Option<String>,
+    pub source: String,
+}
+
+/// One problem sent to one unit.
+#[derive(Debug, Clone)]
+pub struct SentProblem {
+    pub leaf_id: String,
+    pub question: String,
+    pub unit: String,
+    pub problem: String,
+}
+
+/// A row of the 整改台账.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rectification {
+    pub id: i64,
+    pub catalog: String,
+    pub leaf_id: String,
+    pub question: String,
+    pub unit: String,
+    pub month: String,
+    pub sent_run: i64,
+    pub sent_on: String,
+    pub deadline: String,
+    pub problem: String,
+    pub status: String,
+    pub response: Option<String>,
+    pub responder: Option<String>,
+    pub responded_at: Option<String>,
+    pub checked_run: Option<i64>,
+    pub checked_on: Option<String>,
+}
+
+impl Rectification {
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "fixed" => "已整改",
+            "overdue" => "逾期未整改",
+            _ => "整改中",
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+// Column lists as macros: sqlx takes only static SQL text, and `concat!` keeps it static.
+macro_rules! manual_columns {
+    () => {
+        "id, catalog, leaf_id, status, score, note, evidence_url, evidence_name, evidence_sha256, \
+         assessor, set_at, expires_on, source, replaced_by"
+    };
+}
+
+fn manual_row(r: &sqlx::sqlite::SqliteRow) -> StoredManual {
+    StoredManual {
+        id: r.get(0),
+        catalog: r.get(1),
+        leaf_id: r.get(2),
+        status: r.get(3),
+        score: r.get(4),
+        note: r.get(5),
+        evidence_url: r.get(6),
+        evidence_name: r.get(7),
+        evidence_sha256: r.get(8),
+        assessor: r.get(9),
+        set_at: r.get(10),
+        expires_on: r.get(11),
+        source: r.get(12),
+        replaced_by: r.get(13),
+    }
+}
+
+macro_rules! ledger_columns {
+    () => {
+        "id, catalog, leaf_id, question, unit, month, sent_run, sent_on, deadline, problem, status, \
+         response, responder, responded_at, checked_run, checked_on"
+    };
+}
+
+fn ledger_row(r: &sqlx::sqlite::SqliteRow) -> Rectification {
+    Rectification {
+        id: r.get(0),
+        catalog: r.get(1),
+        leaf_id: r.get(2),
+        question: r.get(3),
+        unit: r.get(4),
+        month: r.get(5),
+        sent_run: r.get(6),
+        sent_on: r.get(7),
+        deadline: r.get(8),
+        problem: r.get(9),
+        status: r.get(10),
+        response: r.get(11),
+        responder: r.get(12),
+        responded_at: r.get(13),
+        checked_run: r.get(14),
+        checked_on: r.get(15),
+    }
+}
+
+/// Which 通报 sent a batch of problems, and the 整改期限 it set.
+#[derive(Debug, Clone, Copy)]
+pub struct SentNotice<'a> {
+    pub site_id: i64,
+    pub catalog: &'a str,
+    /// "YYYY-MM" of the 通报.
+    pub month: &'a str,
+    pub run_id: i64,
+    pub sent_on: &'a str,
+    pub deadline: &'a str,
+}
+
+impl Store {
+    /// Records an assessor's verdict; the leaf's earlier verdict is kept as history.
+    pub async fn add_manual(&self, m: &NewManual) -> Result<i64, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let mut sha = None;
+        if let Some((_, bytes)) = &m.evidence_file {
+            let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+            sqlx::query("INSERT OR IGNORE INTO bodies (sha256, size, codec, data) VALUES (?, ?, 'zstd', ?)")
+                .bind(&hash)
+                .bind(bytes.len() as i64)
+                .bind(compress_body(bytes))
+                .execute(&mut *tx)
+                .await?;
+            sha = Some(hash);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO manual_verdicts (catalog, leaf_id, status, score, note, evidence_url, evidence_name, evidence_sha256, \
+             assessor, set_at, expires_on, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&m.catalog)
+        .bind(&m.leaf_id)
+        .bind(&m.status)
+        .bind(m.score)
+        .bind(&m.note)
+        .bind(&m.evidence_url)
+        .bind(m.evidence_file.as_ref().map(|(name, _)| name.clone()))
+        .bind(&sha)
+        .bind(&m.assessor)
+        .bind(now_text())
+        .bind(&m.expires_on)
+        .bind(&m.source)
+        .fetch_one(&mut *tx)
+        .await?
+        .get(0);
+        sqlx::query(
+            "UPDATE manual_verdicts SET replaced_by = ?1 WHERE catalog = ?2 AND leaf_id = ?3 AND id <> ?1 AND replaced_by IS NULL",
+        )
+        .bind(id)
+        .bind(&m.catalog)
+        .bind(&m.leaf_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The current verdict of every leaf of a catalog (expired ones included: the caller
+    /// decides against its as-of date), or with `history` every verdict ever recorded.
+    pub async fn manual_verdicts(&self, catalog: Option<&str>, history: bool) -> Result<Vec<StoredManual>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            manual_columns!(),
+            " FROM manual_verdicts WHERE (?1 IS NULL OR catalog = ?1) AND (?2 OR replaced_by IS NULL) ORDER BY leaf_id, id"
+        ))
+        .bind(catalog)
+        .bind(history)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(manual_row).collect())
+    }
+
+    pub async fn manual_verdict(&self, id: i64) -> Result<Option<StoredManual>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            manual_columns!(),
+            " FROM manual_verdicts WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(manual_row))
+    }
+
+    /// Records the problems a month's 通报 sent; a problem already recorded for that month
+    /// and unit keeps its first 整改期限.
+    pub async fn record_sent(&self, notice: &SentNotice<'_>, problems: &[SentProblem]) -> Result<usize, StoreError> {
+        let SentNotice {
+            site_id,
+            catalog,
+            month,
+            run_id,
+            sent_on,
+            deadline,
+        } = *notice;
+        let mut tx = self.pool().begin().await?;
+        let mut added = 0;
+        for p in problems {
+            added += sqlx::query(
+                "INSERT OR IGNORE INTO rectifications (site_id, catalog, leaf_id, question, unit, month, sent_run, sent_on, deadline, problem, status) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
+            )
+            .bind(site_id)
+            .bind(catalog)
+            .bind(&p.leaf_id)
+            .bind(&p.question)
+            .bind(&p.unit)
+            .bind(month)
+            .bind(run_id)
+            .bind(sent_on)
+            .bind(deadline)
+            .bind(&p.problem)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() as usize;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// The 整改台账 of a site (every site when `None`), newest month first.
+    pub async fn ledger(&self, site_id: Option<i64>) -> Result<Vec<Rectification>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            ledger_columns!(),
+            " FROM rectifications WHERE (?1 IS NULL OR site_id = ?1) ORDER BY month DESC, unit, leaf_id"
+        ))
+        .bind(site_id)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.iter().map(ledger_row).collect())
+    }
+
+    /// Records a unit's response to a problem.
+    pub async fn respond(&self, id: i64, response: &str, responder: &str) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query("UPDATE rectifications SET response = ?, responder = ?, responded_at = ? WHERE id = ?")
+                .bind(response)
+                .bind(responder)
+                .bind(now_text())
+                .bind(id)
+                .execute(self.pool())
+                .await?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    /// Re-checks every problem not yet fixed against a later run: fixed when the leaf is no
+    /// longer a problem for that unit, overdue once its deadline has passed, open otherwise.
+    /// `still_problems` holds (leaf id, unit) of the run's problems.
+    pub async fn recheck(
+        &self,
+        site_id: i64,
+        catalog: &str,
+        run_id: i64,
+        as_of: chrono::NaiveDate,
+        still_problems: &std::collections::HashSet<(String, String)>,
+    ) -> Result<Vec<Rectification>, StoreError> {
+        let open = sqlx::query(concat!(
+            "SELECT ",
+            ledger_columns!(),
+            " FROM rectifications WHERE site_id = ? AND catalog = ? AND status <> 'fixed' AND sent_run < ?"
+        ))
+        .bind(site_id)
+        .bind(catalog)
+        .bind(run_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut tx = self.pool().begin().await?;
+        let mut checked = Vec::new();
+        for row in &open {
+            let mut item = ledger_row(row);
+            let past_deadline = chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
+            item.status = if !still_problems.contains(&(item.leaf_id.clone(), item.unit.clone())) {
+                "fixed"
+            } else if past_deadline {
+                "overdue"
+            } else {
+                "open"
+            }
+            .to_string();
+            item.checked_run = Some(run_id);
+            item.checked_on = Some(as_of.to_string());
+            sqlx::query("UPDATE rectifications SET status = ?, checked_run = ?, checked_on = ? WHERE id = ?")
+                .bind(&item.status)
+                .bind(run_id)
+                .bind(as_of.to_string())
+                .bind(item.id)
+                .execute(&mut *tx)
+                .await?;
+            checked.push(item);
+        }
+        tx.commit().await?;
+        Ok(checked)
+    }
+}
