@@ -34,6 +34,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Serve a directory as a site on 127.0.0.1 (the fixture site, or a benchmark site).
     Serve(ServeArgs),
+    /// The office's web dashboard over the store: verdicts, the indicator tree, units,
+    /// trends, diffs, evidence snapshots, manual verdicts and the 整改 ledger.
+    Dashboard(DashboardArgs),
     /// Read facts from every stored page of a run (dates, columns, metadata, lists, tables,
     /// attachments) without fetching anything; rerun after an upgrade to refresh them.
     Extract(ExtractArgs),
@@ -496,6 +499,28 @@ pub struct DemoArgs {
     /// The fixture site to serve (defaults to the bundled `fixtures/site`).
     #[arg(long)]
     pub site: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on. Loopback by default; any other address requires `--token`.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Access token (at least 16 characters): open the dashboard once as
+    /// `http://HOST:PORT/?token=…`; a cookie keeps it afterwards.
+    #[arg(long, env = "ZWGK_DASHBOARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The indicator catalog whose verdicts are shown (a TOML file or a bundled name).
+    #[arg(long, default_value = "zhoucun-2019")]
+    pub catalog: String,
+    /// Site profiles (as for `assess`), used when a run is judged on the spot.
+    #[arg(long = "profile", value_name = "FILE")]
+    pub profiles: Vec<PathBuf>,
+    /// A holiday notice file merged over the bundled notices.
+    #[arg(long, value_name = "FILE", env = "ZWGK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -96,6 +96,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Crawl(args) => commands::run_crawl(args, shutdown).await,
         Command::Demo(args) => crate::demo::run_demo(&args.out, args.site.as_deref(), shutdown).await,
         Command::Serve(args) => commands::run_serve(args, shutdown).await,
+        Command::Dashboard(args) => commands::run_dashboard(args, shutdown).await,
         Command::Summary(args) => commands::run_summary(args).await,
         Command::Extract(args) => commands::run_extract(args, shutdown).await,
         Command::Columns(args) => commands::run_columns(args, shutdown).await,

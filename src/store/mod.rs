@@ -17,7 +17,7 @@ mod writer;
 pub use assess_data::{AssessPage, PageLink, UrlOutcome};
 pub use facts::{BodyRef, FactsRow};
 pub use history::{AssessmentRow, FirstSeen, ListSnapshot, PruneReport, Sighting};
-pub use office::{NewManual, Rectification, SentNotice, SentProblem, StoredManual};
+pub use office::{MAX_EVIDENCE_FILE, ManualEntry, NewManual, Rectification, SentNotice, SentProblem, StoredManual};
 pub use queries::{ClaimedUrl, FetchRow, HostRow, RunRow, RunSummary, SiteRow};
 pub use writer::{ClaimBatch, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp, Writer};
 

@@ -40,6 +40,93 @@ pub struct NewManual {
     pub source: String,
 }
 
+/// Largest evidence file kept with a manual verdict (a screenshot or a scanned reply, not an
+/// archive).
+pub const MAX_EVIDENCE_FILE: u64 = 20 * 1024 * 1024;
+
+impl NewManual {
+    /// A verdict as an assessor entered it (CLI or dashboard form), checked: the leaf is in
+    /// the catalog, the status known, the score in 0..1, a note and an assessor given, the
+    /// link http(s), the expiry a date, the file within the limit. The error says which field
+    /// is wrong, in words the person who typed it understands.
+    pub fn checked(
+        catalog: &crate::assess::catalog::Catalog,
+        entered: ManualEntry,
+        source: &str,
+    ) -> Result<NewManual, String> {
+        let leaf = entered.leaf.trim();
+        if !catalog.leaves.iter().any(|l| l.id == leaf) {
+            return Err(format!("leaf `{leaf}` is not in the catalog `{}`", catalog.info.id));
+        }
+        let status = entered.status.trim().to_ascii_lowercase();
+        if !matches!(status.as_str(), "pass" | "partial" | "fail" | "na") {
+            return Err(format!("status `{status}` is not one of pass, partial, fail, na"));
+        }
+        if let Some(score) = entered.score
+            && !(0.0..=1.0).contains(&score)
+        {
+            return Err(format!("score {score} is outside 0..1"));
+        }
+        if entered.note.trim().is_empty() {
+            return Err("the note is empty; say what was checked and found".to_string());
+        }
+        if entered.assessor.trim().is_empty() {
+            return Err("the assessor is empty".to_string());
+        }
+        let evidence_url = entered
+            .evidence_url
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        if let Some(url) = &evidence_url {
+            let lower = url.to_ascii_lowercase();
+            if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.len() > 4096 {
+                return Err(format!("evidence `{url}` is not an http(s) link"));
+            }
+        }
+        let expires_on = match entered.expires_on.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+                Ok(d) => Some(d.to_string()),
+                Err(_) => return Err(format!("expiry `{t}` is not a date; write it as YYYY-MM-DD")),
+            },
+        };
+        if let Some((_, bytes)) = &entered.evidence_file
+            && bytes.len() as u64 > MAX_EVIDENCE_FILE
+        {
+            return Err(format!(
+                "the file is larger than {} MB",
+                MAX_EVIDENCE_FILE / 1024 / 1024
+            ));
+        }
+        Ok(NewManual {
+            catalog: catalog.info.id.clone(),
+            leaf_id: leaf.to_string(),
+            status,
+            score: entered.score,
+            note: entered.note.trim().to_string(),
+            evidence_url,
+            evidence_file: entered.evidence_file.filter(|(_, bytes)| !bytes.is_empty()),
+            assessor: entered.assessor.trim().to_string(),
+            expires_on,
+            source: source.to_string(),
+        })
+    }
+}
+
+/// What an assessor typed for a manual verdict, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ManualEntry {
+    pub leaf: String,
+    pub status: String,
+    pub score: Option<f64>,
+    pub note: String,
+    pub assessor: String,
+    pub evidence_url: Option<String>,
+    pub expires_on: Option<String>,
+    /// An uploaded file: its name (as sent; kept for display only) and bytes.
+    pub evidence_file: Option<(String, Vec<u8>)>,
+}
+
 /// One problem sent to one unit.
 #[derive(Debug, Clone)]
 pub struct SentProblem {
@@ -335,5 +422,21 @@ impl Store {
         }
         tx.commit().await?;
         Ok(checked)
+    }
+
+    /// The content type a body was first served with (`None` for an uploaded file or a body
+    /// no fetch answered with), so a stored snapshot is shown as what it was.
+    pub async fn body_content_type(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        let ct: Option<Option<String>> =
+            sqlx::query_scalar("SELECT content_type FROM fetches WHERE sha256 = ? ORDER BY id LIMIT 1")
+                .bind(sha256)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(ct.flatten())
+    }
+
+    /// A rectification by id.
+    pub async fn rectification(&self, id: i64) -> Result<Option<Rectification>, StoreError> {
+        Ok(self.ledger(None).await?.into_iter().find(|r| r.id == id))
     }
 }

@@ -13,6 +13,9 @@ mod crawl_recrawl;
 mod crawl_resume;
 mod crawl_safety;
 mod crawl_site;
+mod dashboard;
+#[cfg(feature = "browser-tests")]
+mod dashboard_browser;
 mod exit_codes;
 mod export_package;
 mod extract_corpus;

@@ -2,9 +2,6 @@
 
 use super::*;
 
-/// Largest evidence file kept (a screenshot or a scanned reply, not an archive).
-const MAX_EVIDENCE_FILE: u64 = 20 * 1024 * 1024;
-
 /// Opens an existing store for writing (never creates an empty one).
 async fn open_for_writing(db: &str) -> anyhow::Result<Store> {
     check_db(db)?;
@@ -16,46 +13,13 @@ async fn open_for_writing(db: &str) -> anyhow::Result<Store> {
     Ok(Store::open(db).await?)
 }
 
-fn parse_expires(text: Option<&str>) -> anyhow::Result<Option<String>> {
-    match text {
-        None => Ok(None),
-        Some(t) => match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-            Ok(d) => Ok(Some(d.to_string())),
-            Err(_) => Err(UsageError(format!("`--expires {t}` is not a date; write it as YYYY-MM-DD")).into()),
-        },
-    }
-}
-
 pub(crate) async fn run_manual_set(args: ManualSetArgs) -> anyhow::Result<ExitCode> {
     let catalog = crate::assess::catalog::Catalog::load(&args.catalog).map_err(|e| UsageError(e.to_string()))?;
-    let Some(leaf) = catalog.leaves.iter().find(|l| l.id == args.leaf) else {
-        return Err(UsageError(format!(
-            "leaf `{}` is not in the catalog `{}`",
-            args.leaf, catalog.info.id
-        ))
-        .into());
-    };
-    if args.note.trim().is_empty() {
-        return Err(UsageError("`--note` is empty; say what was checked and found".to_string()).into());
-    }
-    if args.assessor.trim().is_empty() {
-        return Err(UsageError("`--assessor` is empty".to_string()).into());
-    }
-    if let Some(score) = args.score
-        && !(0.0..=1.0).contains(&score)
-    {
-        return Err(UsageError(format!("`--score {score}` is outside 0..1")).into());
-    }
-    if let Some(url) = &args.evidence
-        && !(url.starts_with("http://") || url.starts_with("https://"))
-    {
-        return Err(UsageError(format!("`--evidence {url}` is not an http(s) link")).into());
-    }
-    let expires = parse_expires(args.expires.as_deref())?;
     let evidence_file = match &args.file {
         None => None,
         Some(path) => {
-            let bytes = crate::inspect::read_capped(path, MAX_EVIDENCE_FILE).map_err(|e| UsageError(e.to_string()))?;
+            let bytes = crate::inspect::read_capped(path, crate::store::MAX_EVIDENCE_FILE)
+                .map_err(|e| UsageError(e.to_string()))?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -63,34 +27,32 @@ pub(crate) async fn run_manual_set(args: ManualSetArgs) -> anyhow::Result<ExitCo
             Some((name, bytes))
         }
     };
-    let store = open_for_writing(&args.store.db).await?;
     let status = match args.status {
         ManualStatus::Pass => "pass",
         ManualStatus::Partial => "partial",
         ManualStatus::Fail => "fail",
         ManualStatus::Na => "na",
     };
-    let id = store
-        .add_manual(&crate::store::NewManual {
-            catalog: catalog.info.id.clone(),
-            leaf_id: leaf.id.clone(),
-            status: status.to_string(),
-            score: args.score,
-            note: args.note.trim().to_string(),
-            evidence_url: args.evidence.clone(),
-            evidence_file,
-            assessor: args.assessor.trim().to_string(),
-            expires_on: expires.clone(),
-            source: "cli".to_string(),
-        })
-        .await?;
+    let entry = crate::store::ManualEntry {
+        leaf: args.leaf.clone(),
+        status: status.to_string(),
+        score: args.score,
+        note: args.note.clone(),
+        assessor: args.assessor.clone(),
+        evidence_url: args.evidence.clone(),
+        expires_on: args.expires.clone(),
+        evidence_file,
+    };
+    let verdict = crate::store::NewManual::checked(&catalog, entry, "cli").map_err(UsageError)?;
+    let store = open_for_writing(&args.store.db).await?;
+    let id = store.add_manual(&verdict).await?;
     store.close().await;
     outln(&format!(
         "manual verdict {id}: {} {} by {}{}",
-        leaf.id,
-        status,
-        args.assessor.trim(),
-        expires.map(|e| format!(", until {e}")).unwrap_or_default()
+        verdict.leaf_id,
+        verdict.status,
+        verdict.assessor,
+        verdict.expires_on.map(|e| format!(", until {e}")).unwrap_or_default()
     ));
     Ok(ExitCode::SUCCESS)
 }
