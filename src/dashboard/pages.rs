@@ -49,7 +49,7 @@ pub fn layout(title: &str, active: &str, body: &str) -> String {
     nav.push_str("</nav>");
     format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">\
          <title>{} · zwgk 政务公开看板</title><style>{STYLE}{DASHBOARD_STYLE}</style></head>\
          <body>{nav}<h1>{}</h1>{body}</body></html>",
         esc(title),
