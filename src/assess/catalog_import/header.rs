@@ -142,17 +142,27 @@ fn header_columns(row: &Row) -> Option<Columns> {
     })
 }
 
-/// A header row repeated below the first (each page of a Word table).
+/// A header row repeated below the first (each page of a Word table): two of its cells name
+/// their own column's role. A question about a 时限 (「是否在规定时限内予以答复」 under
+/// 「答复时限」) names the wrong roles and stays a row.
 fn is_header_repeat(row: &Row, columns: &Columns) -> bool {
-    let named = |index: Option<usize>| {
+    let names = |index: Option<usize>, expected: fn(Role) -> bool| {
         index
             .and_then(|i| row.cells.get(i))
-            .is_some_and(|c| role_of(&c.text).is_some())
+            .filter(|c| c.origin == Origin::Own)
+            .and_then(|c| role_of(&c.text))
+            .is_some_and(expected)
     };
-    let hits = columns.levels.iter().filter(|&&l| named(Some(l))).count()
-        + usize::from(named(Some(columns.question)))
-        + usize::from(named(columns.units))
-        + usize::from(named(columns.time_limit));
+    let hits = columns
+        .levels
+        .iter()
+        .filter(|&&l| names(Some(l), |r| matches!(r, Role::Level(_))))
+        .count()
+        + usize::from(names(Some(columns.question), |r| {
+            matches!(r, Role::Question | Role::Level(_))
+        }))
+        + usize::from(names(columns.units, |r| r == Role::Units))
+        + usize::from(names(columns.time_limit, |r| r == Role::TimeLimit));
     hits >= 2
 }
 
