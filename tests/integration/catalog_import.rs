@@ -404,7 +404,7 @@ fn import_and_compare(input: &Path, dir: &Path) {
     assert!(
         no_rule
             .iter()
-            .all(|q| rows.iter().any(|r| r.question == *q && r.units.len() > 0))
+            .all(|q| rows.iter().any(|r| r.question == *q && !r.units.is_empty()))
     );
     assert!(stdout.contains("4 rows need review"), "{stdout}");
     assert!(stdout.contains("155 rules from the bundled catalog"), "{stdout}");
