@@ -163,9 +163,28 @@ fn resolve_row(row: &Row, columns: &Columns, has_merges: bool, carry: &mut Carry
         carry.levels = levels;
         return Resolved::Continuation(label);
     }
-    let (units_cell, units_origin) = cell(columns.units);
-    let (limit_cell, limit_origin) = cell(columns.time_limit);
+    let (mut units_cell, units_origin) = cell(columns.units);
+    let (mut limit_cell, limit_origin) = cell(columns.time_limit);
     let mut review = Vec::new();
+    if question.is_empty()
+        && let Some((index, text)) = shifted_question(row, columns.question)
+    {
+        // A transcription that lost its merged cells shifts a row's cells left or right.
+        review.push(format!(
+            "the question stands in column {} instead of column {}: the row's cells look shifted \
+             (merged cells lost); check its path, units and 公开时限",
+            index + 1,
+            columns.question + 1
+        ));
+        if let Some(k) = columns.levels.iter().position(|&l| l == index) {
+            levels[k..].iter_mut().for_each(String::clear);
+        } else if Some(index) == columns.units {
+            units_cell.clear();
+        } else if Some(index) == columns.time_limit {
+            limit_cell.clear();
+        }
+        question = text;
+    }
     if question.is_empty() {
         let has_own = |text: &str, origin: Origin| !text.is_empty() && origin == Origin::Own;
         if !has_own(&units_cell, units_origin) && !has_own(&limit_cell, limit_origin) {
@@ -261,6 +280,14 @@ fn resolve_row(row: &Row, columns: &Columns, has_merges: bool, carry: &mut Carry
         rule_from: None,
         review,
     }))
+}
+
+/// The row's own cell asking a question (是否) outside the question column.
+fn shifted_question(row: &Row, question: usize) -> Option<(usize, String)> {
+    row.cells.iter().enumerate().find_map(|(index, c)| {
+        (index != question && c.origin == Origin::Own && c.text.contains("是否"))
+            .then(|| (index, c.text.replace('\n', " ")))
+    })
 }
 
 /// `1.2.1.3.1`: each level's ordinal among the headings under its parent, in table order,
@@ -385,6 +412,47 @@ mod tests {
         assert!(leaves[3].review[1].contains("「长期」"));
         assert!(leaves[4].review[0].contains("2 questions"));
         assert_eq!(leaves[4].rule_from, None);
+    }
+
+    /// The seed's transcription lost its merged cells: 「是否及时反馈意见采纳情况…」 stands in
+    /// the 三级 column. The row stays a leaf, marked.
+    #[test]
+    fn a_question_shifted_out_of_its_column_is_kept_and_marked() {
+        let tables = [table(&[
+            &[
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "四级指标",
+                "五级指标",
+                "责任单位",
+                "公开时限",
+            ],
+            &[
+                "行政权力运行公开",
+                "决策公开",
+                "预公开",
+                "结果反馈",
+                "是否及时反馈意见收集情况",
+                "",
+                "信息形成或变更5日内",
+            ],
+            &["", "", "是否及时反馈意见采纳情况和未予采纳的理由", "", "", "", ""],
+            &["", "", "", "", "", "区审计局", "是否公开专项审计报告"],
+        ])];
+        let leaves = resolve(&find_tables(&tables));
+        assert_eq!(leaves.len(), 3);
+        assert_eq!(leaves[1].question, "是否及时反馈意见采纳情况和未予采纳的理由");
+        assert_eq!(leaves[1].path, ["行政权力运行公开", "决策公开"]);
+        assert_eq!(leaves[1].time_limit_text, "信息形成或变更5日内");
+        assert!(
+            leaves[1].review[0].contains("stands in column 3 instead of column 5"),
+            "{:?}",
+            leaves[1].review
+        );
+        assert_eq!(leaves[2].question, "是否公开专项审计报告");
+        assert_eq!(leaves[2].units, ["区审计局"]);
+        assert_eq!(leaves[2].time_limit_text, "信息形成或变更5日内");
     }
 
     #[test]

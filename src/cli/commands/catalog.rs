@@ -54,7 +54,7 @@ pub(crate) fn run_catalog_check(args: &CatalogCheckArgs) -> anyhow::Result<ExitC
 
 /// Reads the task table, writes the draft (or prints it), and says what needs review.
 pub(crate) fn run_catalog_import(args: &CatalogImportArgs) -> anyhow::Result<ExitCode> {
-    use crate::assess::catalog_import::{ImportOptions, import};
+    use crate::assess::catalog_import::{ImportError, ImportOptions, import};
     let file = args.file.display().to_string();
     let bytes = match std::fs::read(&args.file) {
         Ok(bytes) => bytes,
@@ -64,7 +64,12 @@ pub(crate) fn run_catalog_import(args: &CatalogImportArgs) -> anyhow::Result<Exi
         id: args.id.clone(),
         name: args.name.clone(),
     };
-    let draft = import(&bytes, &file, &options).map_err(|e| UsageError(e.to_string()))?;
+    let draft = match import(&bytes, &file, &options) {
+        Ok(draft) => draft,
+        // A draft that does not load is zwgk's fault, not the file's.
+        Err(e @ ImportError::Draft { .. }) => return Err(e.into()),
+        Err(e) => return Err(UsageError(e.to_string()).into()),
+    };
     let mut summary = String::new();
     let typed_of = draft.leaves.iter().filter(|l| !l.time_limit_text.is_empty()).count();
     summary.push_str(&format!(
