@@ -419,6 +419,10 @@ pub struct RawLeaf {
     /// National inspection: the leaf vetoes the site (单项否决) when its rule fails.
     #[serde(default)]
     pub veto: Option<Veto>,
+    /// A draft's doubt a person must settle (`zwgk catalog import` writes it): the leaf loads
+    /// and runs, and `zwgk catalog check` lists it until the line is deleted.
+    #[serde(default)]
+    pub review: Option<String>,
     pub rule: Rule,
 }
 

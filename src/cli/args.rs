@@ -66,7 +66,8 @@ pub enum Command {
     /// Exporting the same run again gives byte-identical files.
     Export(ExportArgs),
     /// Indicator catalogs: check one (every rule typed, every column key and document kind
-    /// defined, every pattern valid) before using it with --catalog.
+    /// defined, every pattern valid) before using it with --catalog, or draft one from
+    /// another district's task table (.xlsx, .docx).
     #[command(subcommand)]
     Catalog(CatalogCommand),
     /// The working-day calendar: show a year's holiday arrangement and where it comes from
@@ -209,12 +210,30 @@ pub struct RectifyRespondArgs {
 pub enum CatalogCommand {
     /// Check a catalog file, or every bundled catalog when none is given.
     Check(CatalogCheckArgs),
+    /// Draft a catalog from another district's 任务分工表 (.xlsx or .docx): levels,
+    /// questions, units and typed 公开时限, with rows it could not type marked `review`.
+    Import(CatalogImportArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct CatalogCheckArgs {
     /// A catalog TOML file (default: the bundled ones).
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogImportArgs {
+    /// The task table: an .xlsx workbook or a .docx document holding it as a table.
+    pub file: PathBuf,
+    /// Where to write the draft catalog (TOML); default: standard output.
+    #[arg(short, long, value_name = "OUT.toml")]
+    pub out: Option<PathBuf>,
+    /// The catalog's `id` (default: from the file name).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// The catalog's `title` (default: the table's caption, else the file name).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -105,6 +105,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => commands::run_audit(args, shutdown).await,
         Command::Export(args) => commands::run_export(args, shutdown).await,
         Command::Catalog(CatalogCommand::Check(args)) => commands::run_catalog_check(&args),
+        Command::Catalog(CatalogCommand::Import(args)) => commands::run_catalog_import(&args),
         Command::Calendar(CalendarCommand::Show(args)) => commands::run_calendar_show(&args),
         Command::Calendar(CalendarCommand::Check(args)) => commands::run_calendar_check(&args),
         Command::History(args) => commands::run_history(args).await,

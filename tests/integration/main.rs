@@ -6,6 +6,7 @@ mod helpers;
 mod assess_site;
 mod assess_sites;
 mod calendar;
+mod catalog_import;
 mod cli;
 mod crawl_links;
 mod crawl_politeness;

@@ -23,7 +23,7 @@ mod summary;
 pub(super) use assess::run_assess;
 pub(super) use audit::run_audit;
 pub(super) use calendar::{run_calendar_check, run_calendar_show};
-pub(super) use catalog::run_catalog_check;
+pub(super) use catalog::{run_catalog_check, run_catalog_import};
 pub(super) use columns::run_columns;
 pub(super) use crawl::run_crawl;
 pub(super) use dashboard::run_dashboard;
