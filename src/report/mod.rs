@@ -6,9 +6,11 @@
 
 pub mod csv;
 pub mod diff;
+pub mod docx;
 pub mod files;
 pub mod html;
 pub mod notice;
+pub mod pdf;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -106,6 +108,14 @@ pub enum ReportError {
     },
     #[error("cannot write the workbook {path}: {detail}")]
     Xlsx { path: PathBuf, detail: String },
+    #[error("cannot write the 通报 {path}: {detail}")]
+    Docx { path: PathBuf, detail: String },
+    #[error("`{browser}` could not print {html} to PDF: {detail}")]
+    Browser {
+        browser: PathBuf,
+        html: PathBuf,
+        detail: String,
+    },
     #[error(
         "`{dir}` holds `{file}`, which zwgk did not write; the 通报 folder is replaced whole, so move it away first"
     )]
