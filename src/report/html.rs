@@ -39,7 +39,7 @@ const MAX_LINK_URL: usize = 4 * crate::crawl::scope::MAX_URL_LENGTH;
 /// `[A-Za-z0-9.-]` written as `_` and its UTF-8 bytes in hex, so two ids never share an
 /// anchor and nothing in an id can leave the attribute. An id longer than any catalog's is
 /// cut and given a hash of the whole.
-pub(crate) fn leaf_anchor(id: &str) -> String {
+pub fn leaf_anchor(id: &str) -> String {
     const MAX: usize = 120;
     let mut out = String::from("leaf-");
     for c in id.chars() {
@@ -269,7 +269,7 @@ pub fn render(data: &ReportData) -> String {
     let mut toc = Toc::default();
     let mut body = String::with_capacity(256 * 1024);
     overview(&mut body, &mut toc, a, next());
-    problem_list(&mut body, &mut toc, a, next());
+    problem_list(&mut body, &mut toc, data, next());
     problems_by_unit(&mut body, &mut toc, a, next());
     if let Some(before) = &data.previous {
         changes_since(&mut body, &mut toc, a, before, next());
@@ -430,29 +430,54 @@ pub(crate) fn chart(groups: &[(&str, &Counts)]) -> String {
     svg
 }
 
-/// One row per problem leaf, most urgent first, each linking to its full row.
-fn problem_list(out: &mut String, toc: &mut Toc, a: &Assessment, n: &str) {
+/// One row per problem leaf, most urgent first, each linking to its full row: 不达标 before
+/// 部分达标; then problems past their 整改期限 in the 整改台账, then the earliest 整改期限, then
+/// the shortest time limit ([`by_urgency`]). The units are those the 通报 send it to (see
+/// `assess::attribution`) when the routing names them, else the table's.
+fn problem_list(out: &mut String, toc: &mut Toc, data: &ReportData, n: &str) {
+    let a = &data.assessment;
     toc.h2(out, "sec-problems", format!("{n}、问题清单（按指标，紧急者在前）"));
     let mut problems: Vec<&Verdict> = a.indicators.iter().filter(|v| is_problem(v)).collect();
     if problems.is_empty() {
         out.push_str("<p>没有不达标或部分达标的指标。</p>");
         return;
     }
+    let deadline = |v: &Verdict| data.deadlines.get(&v.id).copied();
+    let is_overdue = |v: &Verdict| {
+        deadline(v).is_some_and(|d| d < a.as_of) || a.routing.overdue.iter().any(|(leaf, _)| *leaf == v.id)
+    };
     by_urgency(&mut problems);
+    problems.sort_by_key(|v| {
+        (
+            u8::from(v.status != Status::Fail),
+            u8::from(!is_overdue(v)),
+            deadline(v).unwrap_or(chrono::NaiveDate::MAX),
+        )
+    });
     let _ = write!(
         out,
-        "<p class=\"meta\">共{}项；点击指标查看其全部说明与证据。</p><table><thead><tr><th style=\"width:5%\">序号</th><th style=\"width:24%\">指标</th><th style=\"width:14%\">责任单位</th><th style=\"width:9%\">公开时限</th><th style=\"width:9%\">结果</th><th>问题说明</th></tr></thead><tbody>",
+        "<p class=\"meta\">共{}项；点击指标查看其全部说明与证据。整改期限取自整改台账（已发通报的问题）。</p><table><thead><tr><th style=\"width:5%\">序号</th><th style=\"width:22%\">指标</th><th style=\"width:13%\">责任单位</th><th style=\"width:8%\">公开时限</th><th style=\"width:9%\">结果</th><th style=\"width:10%\">整改期限</th><th>问题说明</th></tr></thead><tbody>",
         problems.len()
     );
     for (i, v) in problems.iter().enumerate() {
+        let units: Vec<&str> = match a.routing.routes.get(&v.id) {
+            Some(routes) => routes.iter().map(|(u, _)| u.as_str()).collect(),
+            None => v.units.iter().map(String::as_str).collect(),
+        };
+        let due = match (deadline(v), is_overdue(v)) {
+            (Some(d), true) => format!("{d}<br><b>【逾期未整改】</b>"),
+            (None, true) => "<b>【逾期未整改】</b>".to_string(),
+            (Some(d), false) => d.to_string(),
+            (None, false) => "—".to_string(),
+        };
         let _ = write!(
             out,
-            "<tr><td class=\"num\">{}</td><td><a href=\"#{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td>{}</td><td>{} {}</td><td class=\"reason\">{}</td></tr>",
+            "<tr><td class=\"num\">{}</td><td><a href=\"#{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td>{}</td><td>{} {}</td><td>{due}</td><td class=\"reason\">{}</td></tr>",
             i + 1,
             leaf_anchor(&v.id),
             esc(&v.question),
             esc(&v.path.join(" › ")),
-            esc(&v.units.join("、")),
+            esc(&units.join("、")),
             esc(&v.time_limit),
             badge(v.status),
             percent(v.score),
@@ -714,6 +739,7 @@ mod tests {
         };
         let indicators = vec![verdict];
         ReportData {
+            deadlines: Default::default(),
             assessment: Assessment {
                 site: "http://a.gov.cn".to_string(),
                 run_id: 1,

@@ -29,6 +29,9 @@ pub struct ReportData {
     pub gaps: Gaps,
     /// The site columns the rules read, by catalog column key.
     pub columns: Vec<ColumnSummary>,
+    /// Leaf id → the earliest 整改期限 of its problems still open in the 整改台账 (sent in an
+    /// earlier 通报), for the 问题清单's order; empty when no 通报 was sent.
+    pub deadlines: std::collections::BTreeMap<String, chrono::NaiveDate>,
 }
 
 /// A site column the rules read, with its newest items (what an assessor would open first).

@@ -48,6 +48,9 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
     };
     let mut assessment = assess_view(&view, run_id, options)?;
     assessment.unfinished_run = unfinished(store, run_id).await?;
+    // Who the 通报 would send each problem to, for the 问题清单's 责任单位.
+    assessment.routing.routes = routes(&view, &assessment, options.profiles);
+    let deadlines = open_deadlines(store, run_id, &options.catalog.info.id, &assessment).await?;
     let gaps = gaps(&view);
     let columns = column_summaries(&view, options.as_of);
     drop(view);
@@ -76,7 +79,39 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
         previous,
         gaps,
         columns,
+        deadlines,
     })
+}
+
+/// Leaf id → the earliest 整改期限 in the 整改台账 among the leaf's problems that are still
+/// problems now and were sent by a 通报 of this run or an earlier one (read only: the ledger
+/// is re-checked when the next 通报 is written).
+async fn open_deadlines(
+    store: &Store,
+    run_id: i64,
+    catalog: &str,
+    now: &Assessment,
+) -> Result<std::collections::BTreeMap<String, NaiveDate>, AssessError> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(run) = store.run(run_id).await? else {
+        return Ok(out);
+    };
+    for item in store.ledger(Some(run.site_id)).await? {
+        let still_problem = || {
+            now.indicators
+                .iter()
+                .any(|v| v.id == item.leaf_id && crate::report::is_problem(v))
+        };
+        if item.catalog != catalog || item.status == "fixed" || item.sent_run > run_id || !still_problem() {
+            continue;
+        }
+        if let Ok(deadline) = NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d") {
+            out.entry(item.leaf_id)
+                .and_modify(|d: &mut NaiveDate| *d = (*d).min(deadline))
+                .or_insert(deadline);
+        }
+    }
+    Ok(out)
 }
 
 /// The China-time day a run was crawled.

@@ -72,7 +72,11 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     for v in &a.indicators {
-        assert!(html.contains(&format!("<tr id=\"{}\">", v.id)), "leaf {} missing", v.id);
+        assert!(
+            html.contains(&format!("<tr id=\"{}\">", zwgk::report::html::leaf_anchor(&v.id))),
+            "leaf {} missing",
+            v.id
+        );
     }
     assert!(!html.contains("<script"), "the report must carry no script at all");
     assert!(!html.contains("<img"), "no scraped element may pass through");
@@ -99,10 +103,26 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
         .as_ref()
         .expect("the crawl before the recrawl is compared");
     assert_eq!(previous.run_id, run_id - 1);
-    assert!(html.contains("三、与上次检查相比"));
+    assert!(html.contains("四、与上次检查相比"));
     // The manual verdict changed 培训 from manual to fail since the previous run's assessment
     // (which had the same manual file): so no change there; the section still renders.
-    assert!(html.contains("二、问题清单") && html.contains("区政府办公室（"));
+    assert!(html.contains("三、问题清单（按责任单位") && html.contains("区政府办公室（"));
+    // The leaf-centric 问题清单: every problem once, linked to its row, 不达标 before 部分达标.
+    let list_start = html.find("<h2 id=\"sec-problems\">二、问题清单（按指标").unwrap();
+    let list = &html[list_start..html.find("<h2 id=\"sec-units\">三、问题清单（按责任单位").unwrap()];
+    let problems: Vec<_> = a.indicators.iter().filter(|v| zwgk::report::is_problem(v)).collect();
+    assert_eq!(list.matches("<tr><td class=\"num\">").count(), problems.len());
+    for v in &problems {
+        let link = format!("<a href=\"#{}\">", zwgk::report::html::leaf_anchor(&v.id));
+        assert!(list.contains(&link), "{} not in the 问题清单", v.id);
+    }
+    let (first_partial, last_fail) = (list.find("badge partial"), list.rfind("badge fail"));
+    if let (Some(p), Some(f)) = (first_partial, last_fail) {
+        assert!(f < p, "不达标 rows come before 部分达标 rows");
+    }
+    // Every average says how many leaves it covers; the table of contents links each section.
+    assert!(html.contains("项自动评价）") && !html.contains("平均得分0"));
+    assert!(html.contains("<nav class=\"toc\"") && html.contains("href=\"#sec-problems\""));
 
     // CSV: BOM, a header, one record per leaf (inner newlines are bare \n, records end \r\n).
     let csv = std::fs::read(out.path().join("report.csv")).unwrap();
@@ -149,9 +169,38 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
             "得分",
             "问题说明",
             "证据链接",
-            "核查时间"
+            "核查时间",
+            "自查情况",
+            "整改措施"
         ]
     );
+    // The office's two columns are there and empty.
+    assert!(
+        all.rows()
+            .skip(1)
+            .all(|r| r[13].to_string().is_empty() && r[14].to_string().is_empty())
+    );
+    // Evidence cells are links (http/https only) whose text is the evidence list; every sheet
+    // prints on A4 landscape with its header row repeated.
+    let linked = a.indicators.iter().position(|v| !v.evidence.is_empty()).unwrap();
+    assert!(
+        all.rows().nth(linked + 1).unwrap()[11]
+            .to_string()
+            .starts_with(&a.indicators[linked].evidence[0].url)
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(out.path().join("report.xlsx")).unwrap()).unwrap();
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let sheet = read(&mut zip, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<hyperlink ref=\"L"), "evidence links");
+    assert!(sheet.contains("paperSize=\"9\"") && sheet.contains("orientation=\"landscape\""));
+    let rels = read(&mut zip, "xl/worksheets/_rels/sheet1.xml.rels");
+    assert!(rels.contains("Target=\"http") && !rels.contains("Target=\"javascript"));
+    let workbook = read(&mut zip, "xl/workbook.xml");
+    assert!(workbook.contains("_xlnm.Print_Titles") && workbook.contains("$1:$1"));
     let first = all.rows().nth(1).unwrap();
     assert_eq!(first[0].to_string(), a.indicators[0].id);
     assert_eq!(
