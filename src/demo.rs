@@ -183,11 +183,12 @@ async fn demo(out: &Path, site: Option<&Path>) -> anyhow::Result<ExitCode> {
         None,
         "2025-12",
         &notice_dir,
-        Some(&crate::report::notice::Letterhead::default()),
+        &crate::report::notice::Letterhead::default(),
+        true,
     )
     .await?;
     outln(&format!(
-        "  {} ({} files, one per 责任单位 plus 通报汇总.html)",
+        "  {} ({} files: 通报汇总 and one per 责任单位, each as .html and as a .docx 公文)",
         notice_dir.display(),
         notices.len()
     ));

@@ -337,6 +337,13 @@ pub struct ReportArgs {
     /// then only read).
     #[arg(long)]
     pub no_ledger: bool,
+    /// The headless Chromium that prints report.html to report.pdf (default: `chromium`,
+    /// `chromium-browser` or `google-chrome` on PATH; without one no PDF is written).
+    #[arg(long, value_name = "PATH", env = "ZWGK_CHROMIUM")]
+    pub chromium: Option<PathBuf>,
+    /// Write no report.pdf, even when a browser is found.
+    #[arg(long, env = "ZWGK_NO_PDF")]
+    pub no_pdf: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

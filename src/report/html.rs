@@ -35,6 +35,55 @@ const SNIPPET_CHARS: usize = 100;
 /// The longest URL made a link (the crawler's limit, with room for old stores).
 const MAX_LINK_URL: usize = 4 * crate::crawl::scope::MAX_URL_LENGTH;
 
+/// The anchor of a leaf's row in 全部指标测评结果: `leaf-` and the id, every character outside
+/// `[A-Za-z0-9.-]` written as `_` and its UTF-8 bytes in hex, so two ids never share an
+/// anchor and nothing in an id can leave the attribute. An id longer than any catalog's is
+/// cut and given a hash of the whole.
+pub fn leaf_anchor(id: &str) -> String {
+    const MAX: usize = 120;
+    let mut out = String::from("leaf-");
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+            out.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                let _ = write!(out, "_{b:02X}");
+            }
+        }
+    }
+    if out.len() > MAX {
+        use sha2::Digest as _;
+        let hash = hex::encode(sha2::Sha256::digest(id.as_bytes()));
+        // Every character of `out` is ASCII, so any byte index is a boundary.
+        out.truncate(MAX - 17);
+        out.push('-');
+        out.push_str(&hash[..16]);
+    }
+    out
+}
+
+/// The table of contents: each section's anchor and heading, in the order written.
+#[derive(Default)]
+struct Toc(Vec<(&'static str, String)>);
+
+impl Toc {
+    /// Writes a section's `<h2>` with its anchor and lists it.
+    fn h2(&mut self, out: &mut String, anchor: &'static str, title: String) {
+        let _ = write!(out, "<h2 id=\"{anchor}\">{}</h2>", esc(&title));
+        self.0.push((anchor, title));
+    }
+
+    fn html(&self) -> String {
+        let mut out = String::from("<nav class=\"toc\" aria-label=\"目录\"><b>目录</b><ol>");
+        for (anchor, title) in &self.0 {
+            let _ = write!(out, "<li><a href=\"#{anchor}\">{}</a></li>", esc(title));
+        }
+        out.push_str("</ol></nav>");
+        out
+    }
+}
+
 /// The first `max` characters of `text`, and whether anything was cut.
 fn cut(text: &str, max: usize) -> (&str, bool) {
     match text.char_indices().nth(max) {
@@ -109,6 +158,8 @@ details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 .warn{border-left:4px solid var(--partial);background:#fff4e5;padding:8px 12px}
 .alarm{border:2px solid var(--fail);background:#fdecea;padding:10px 14px;font-size:15px}
 .chart{width:100%;height:auto}
+.toc{border:1px solid var(--line);border-radius:6px;padding:8px 14px;margin:12px 0}
+.toc ol{margin:4px 0;padding-left:22px;columns:2}.toc li{margin:2px 0}
 @page{size:A4;margin:15mm}
 @media print{body{max-width:none;padding:0;font-size:11px}h2{break-after:avoid}tr,li{break-inside:avoid}
 details{display:block}details>summary{list-style:none}a{color:inherit;text-decoration:none}}
@@ -213,19 +264,24 @@ pub fn render(data: &ReportData) -> String {
     if let Some(note) = a.calendar.note_zh() {
         let _ = write!(out, "<p class=\"warn\">注意：{}</p>", esc(&note));
     }
-    let mut numbers = ["一", "二", "三", "四", "五", "六"].into_iter();
+    let mut numbers = ["一", "二", "三", "四", "五", "六", "七"].into_iter();
     let mut next = move || numbers.next().unwrap_or("");
-    overview(&mut out, a, next());
-    problems_by_unit(&mut out, a, next());
+    let mut toc = Toc::default();
+    let mut body = String::with_capacity(256 * 1024);
+    overview(&mut body, &mut toc, a, next());
+    problem_list(&mut body, &mut toc, data, next());
+    problems_by_unit(&mut body, &mut toc, a, next());
     if let Some(before) = &data.previous {
-        changes_since(&mut out, a, before, next());
+        changes_since(&mut body, &mut toc, a, before, next());
     }
     if !a.backdated.is_empty() {
-        backdated(&mut out, a, next());
+        backdated(&mut body, &mut toc, a, next());
     }
-    tree(&mut out, a, next());
-    gaps(&mut out, data, next());
-    columns(&mut out, data);
+    tree(&mut body, &mut toc, a, next());
+    gaps(&mut body, &mut toc, data, next());
+    columns(&mut body, &mut toc, data);
+    out.push_str(&toc.html());
+    out.push_str(&body);
     let _ = writeln!(
         out,
         "<p class=\"muted\">由 {} 生成。测评依据：{}（{}）。“待人工评价”的指标网站无法显示，需评估人员核查后以 --manual 文件录入。</p></body></html>",
@@ -246,9 +302,10 @@ pub(crate) fn meta_line(a: &Assessment) -> String {
     )
 }
 
-fn overview(out: &mut String, a: &Assessment, n: &str) {
+fn overview(out: &mut String, toc: &mut Toc, a: &Assessment, n: &str) {
     let c = &a.summary.counts;
-    let _ = write!(out, "<h2>{n}、总体情况</h2><div class=\"cards\">");
+    toc.h2(out, "sec-overview", format!("{n}、总体情况"));
+    out.push_str("<div class=\"cards\">");
     for (class, label, n) in [
         ("", "指标总数", c.total),
         ("pass", "达标", c.pass),
@@ -308,7 +365,8 @@ fn overview(out: &mut String, a: &Assessment, n: &str) {
 pub(crate) fn chart(groups: &[(&str, &Counts)]) -> String {
     let row = 34;
     let label_w = 190;
-    let bar_w = 640;
+    // Room on the right for the mean and how many leaves it covers.
+    let bar_w = 480;
     let height = 40 + row * groups.len();
     let mut svg = format!(
         "<svg class=\"chart\" role=\"img\" aria-label=\"各一级指标测评结果\" xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"{height}\" viewBox=\"0 0 960 {height}\" font-size=\"13\">"
@@ -365,15 +423,72 @@ pub(crate) fn chart(groups: &[(&str, &Counts)]) -> String {
             "<text x=\"{}\" y=\"{}\">{}</text>",
             label_w + bar_w + 8,
             y + 17,
-            percent(c.score)
+            esc(&c.score_zh())
         );
     }
     svg.push_str("</svg>");
     svg
 }
 
-fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
-    let _ = write!(out, "<h2>{n}、问题清单（按责任单位，紧急者在前）</h2>");
+/// One row per problem leaf, most urgent first, each linking to its full row: 不达标 before
+/// 部分达标; then problems past their 整改期限 in the 整改台账, then the earliest 整改期限, then
+/// the shortest time limit ([`by_urgency`]). The units are those the 通报 send it to (see
+/// `assess::attribution`) when the routing names them, else the table's.
+fn problem_list(out: &mut String, toc: &mut Toc, data: &ReportData, n: &str) {
+    let a = &data.assessment;
+    toc.h2(out, "sec-problems", format!("{n}、问题清单（按指标，紧急者在前）"));
+    let mut problems: Vec<&Verdict> = a.indicators.iter().filter(|v| is_problem(v)).collect();
+    if problems.is_empty() {
+        out.push_str("<p>没有不达标或部分达标的指标。</p>");
+        return;
+    }
+    let deadline = |v: &Verdict| data.deadlines.get(&v.id).copied();
+    let is_overdue = |v: &Verdict| {
+        deadline(v).is_some_and(|d| d < a.as_of) || a.routing.overdue.iter().any(|(leaf, _)| *leaf == v.id)
+    };
+    by_urgency(&mut problems);
+    problems.sort_by_key(|v| {
+        (
+            u8::from(v.status != Status::Fail),
+            u8::from(!is_overdue(v)),
+            deadline(v).unwrap_or(chrono::NaiveDate::MAX),
+        )
+    });
+    let _ = write!(
+        out,
+        "<p class=\"meta\">共{}项；点击指标查看其全部说明与证据。整改期限取自整改台账（已发通报的问题）。</p><table><thead><tr><th style=\"width:5%\">序号</th><th style=\"width:22%\">指标</th><th style=\"width:13%\">责任单位</th><th style=\"width:8%\">公开时限</th><th style=\"width:9%\">结果</th><th style=\"width:10%\">整改期限</th><th>问题说明</th></tr></thead><tbody>",
+        problems.len()
+    );
+    for (i, v) in problems.iter().enumerate() {
+        let units: Vec<&str> = match a.routing.routes.get(&v.id) {
+            Some(routes) => routes.iter().map(|(u, _)| u.as_str()).collect(),
+            None => v.units.iter().map(String::as_str).collect(),
+        };
+        let due = match (deadline(v), is_overdue(v)) {
+            (Some(d), true) => format!("{d}<br><b>【逾期未整改】</b>"),
+            (None, true) => "<b>【逾期未整改】</b>".to_string(),
+            (Some(d), false) => d.to_string(),
+            (None, false) => "—".to_string(),
+        };
+        let _ = write!(
+            out,
+            "<tr><td class=\"num\">{}</td><td><a href=\"#{}\">{}</a><div class=\"muted\">{}</div></td><td>{}</td><td>{}</td><td>{} {}</td><td>{due}</td><td class=\"reason\">{}</td></tr>",
+            i + 1,
+            leaf_anchor(&v.id),
+            esc(&v.question),
+            esc(&v.path.join(" › ")),
+            esc(&units.join("、")),
+            esc(&v.time_limit),
+            badge(v.status),
+            percent(v.score),
+            reason_html(&v.reason, SHORT_REASON_CHARS)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn problems_by_unit(out: &mut String, toc: &mut Toc, a: &Assessment, n: &str) {
+    toc.h2(out, "sec-units", format!("{n}、问题清单（按责任单位，紧急者在前）"));
     let mut any = false;
     for group in &a.summary.by_unit {
         let mut problems: Vec<&Verdict> = a
@@ -401,7 +516,7 @@ fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
                     evidence,
                     "<p class=\"muted\">另有 {} 条证据，见<a href=\"#{}\">全部指标测评结果</a>中本项及 report.json / report.csv。</p>",
                     v.evidence.len() - PROBLEM_EVIDENCE_SHOWN,
-                    esc(&v.id)
+                    leaf_anchor(&v.id)
                 );
             }
             out.push_str(&problem_row_with(v, "", SHORT_REASON_CHARS, &evidence));
@@ -414,10 +529,11 @@ fn problems_by_unit(out: &mut String, a: &Assessment, n: &str) {
 }
 
 /// Items zwgk's own nightly crawls saw appear later than they claim.
-fn backdated(out: &mut String, a: &Assessment, n: &str) {
+fn backdated(out: &mut String, toc: &mut Toc, a: &Assessment, n: &str) {
+    toc.h2(out, "sec-backdated", format!("{n}、上网晚于标注日期的信息（疑似倒签）"));
     let _ = write!(
         out,
-        "<h2>{n}、上网晚于标注日期的信息（疑似倒签）</h2><p class=\"meta\">依据本系统历次夜间抓取：较早一次抓取时栏目列表已列至更早的信息，却没有这条；首次出现晚于标注日期{}天以上。及时性按首次出现日期计算；是否倒签须人工核实。</p>",
+        "<p class=\"meta\">依据本系统历次夜间抓取：较早一次抓取时栏目列表已列至更早的信息，却没有这条；首次出现晚于标注日期{}天以上。及时性按首次出现日期计算；是否倒签须人工核实。</p>",
         crate::assess::first_seen::TOLERANCE_DAYS
     );
     out.push_str(
@@ -446,11 +562,12 @@ fn backdated(out: &mut String, a: &Assessment, n: &str) {
     }
 }
 
-fn changes_since(out: &mut String, a: &Assessment, before: &Assessment, n: &str) {
+fn changes_since(out: &mut String, toc: &mut Toc, a: &Assessment, before: &Assessment, n: &str) {
     let list = changes(a, before);
+    toc.h2(out, "sec-changes", format!("{n}、与上次检查相比"));
     let _ = write!(
         out,
-        "<h2>{n}、与上次检查相比</h2><p class=\"meta\">上次：抓取批次{}，按其抓取日{}测评。</p>",
+        "<p class=\"meta\">上次：抓取批次{}，按其抓取日{}测评。</p>",
         before.run_id, before.as_of
     );
     if list.is_empty() {
@@ -475,8 +592,8 @@ fn changes_since(out: &mut String, a: &Assessment, before: &Assessment, n: &str)
     out.push_str("</tbody></table>");
 }
 
-fn tree(out: &mut String, a: &Assessment, n: &str) {
-    let _ = write!(out, "<h2>{n}、全部指标测评结果</h2>");
+fn tree(out: &mut String, toc: &mut Toc, a: &Assessment, n: &str) {
+    toc.h2(out, "sec-tree", format!("{n}、全部指标测评结果"));
     let mut current: Option<&str> = None;
     for v in &a.indicators {
         let top = v.path.first().map_or("", String::as_str);
@@ -488,16 +605,15 @@ fn tree(out: &mut String, a: &Assessment, n: &str) {
             let counts = a.summary.by_level1.iter().find(|g| g.name == top).map(|g| &g.counts);
             let _ = write!(
                 out,
-                "<details open><summary>{}（{}项，平均得分{}）</summary><table><thead><tr><th style=\"width:24%\">指标</th><th style=\"width:12%\">责任单位</th><th style=\"width:9%\">公开时限</th><th style=\"width:9%\">结果</th><th>说明与证据</th></tr></thead><tbody>",
+                "<details open><summary>{}　平均得分{}</summary><table><thead><tr><th style=\"width:24%\">指标</th><th style=\"width:12%\">责任单位</th><th style=\"width:9%\">公开时限</th><th style=\"width:9%\">结果</th><th>说明与证据</th></tr></thead><tbody>",
                 esc(top),
-                counts.map_or(0, |c| c.total),
-                percent(counts.and_then(|c| c.score))
+                esc(&counts.map_or_else(|| Counts::default().score_zh(), Counts::score_zh))
             );
         }
         let _ = write!(
             out,
             "<tr id=\"{}\"><td>{}<div class=\"muted\">{}</div></td><td>{}</td><td>{}</td><td>{}<br>{}</td><td><div class=\"reason\">{}</div>{}</td></tr>",
-            esc(&v.id),
+            leaf_anchor(&v.id),
             esc(&v.question),
             esc(&v.path[1.min(v.path.len())..].join(" › ")),
             esc(&v.units.join("、")),
@@ -513,11 +629,12 @@ fn tree(out: &mut String, a: &Assessment, n: &str) {
     }
 }
 
-fn gaps(out: &mut String, data: &ReportData, n: &str) {
+fn gaps(out: &mut String, toc: &mut Toc, data: &ReportData, n: &str) {
     let g = &data.gaps;
+    toc.h2(out, "sec-gaps", format!("{n}、未能检查的内容"));
     let _ = write!(
         out,
-        "<h2>{n}、未能检查的内容</h2><p>以下页面未能取得或内容不可读，相关指标的结论可能不完整（共{}项）。</p>",
+        "<p>以下页面未能取得或内容不可读，相关指标的结论可能不完整（共{}项）。</p>",
         g.total()
     );
     for (title, list) in [
@@ -535,10 +652,11 @@ fn gaps(out: &mut String, data: &ReportData, n: &str) {
     }
 }
 
-fn columns(out: &mut String, data: &ReportData) {
+fn columns(out: &mut String, toc: &mut Toc, data: &ReportData) {
+    toc.h2(out, "sec-columns", "附录：测评所依据的栏目".to_string());
     let _ = write!(
         out,
-        "<h2>附录：测评所依据的栏目</h2><p>各指标对应的网站栏目及其最新五条信息，供核查。</p><table><thead><tr><th style=\"width:14%\">栏目类别</th><th style=\"width:24%\">网站栏目</th><th style=\"width:8%\">信息条数</th><th>最新信息</th></tr></thead><tbody>"
+        "<p>各指标对应的网站栏目及其最新五条信息，供核查。</p><table><thead><tr><th style=\"width:14%\">栏目类别</th><th style=\"width:24%\">网站栏目</th><th style=\"width:8%\">信息条数</th><th>最新信息</th></tr></thead><tbody>"
     );
     for c in data.columns.iter().take(COLUMN_ROWS_SHOWN) {
         let newest: Vec<String> = c
@@ -621,6 +739,7 @@ mod tests {
         };
         let indicators = vec![verdict];
         ReportData {
+            deadlines: Default::default(),
             assessment: Assessment {
                 site: "http://a.gov.cn".to_string(),
                 run_id: 1,
@@ -656,6 +775,58 @@ mod tests {
         );
         assert!(html.contains("href=\"http://a.gov.cn/x?a=1&amp;b=&quot;2&quot;\""));
         assert!(html.contains("没有") || html.contains("区政府办公室（1项）"));
+    }
+
+    #[test]
+    fn leaf_anchors_are_safe_and_distinct() {
+        let cases = [
+            ("bzjz.ywpx.kzqk.1", "leaf-bzjz.ywpx.kzqk.1"),
+            ("a_b", "leaf-a_5Fb"),
+            ("a b", "leaf-a_20b"),
+            ("\"><script>", "leaf-_22_3E_3Cscript_3E"),
+            ("指标", "leaf-_E6_8C_87_E6_A0_87"),
+        ];
+        for (id, want) in cases {
+            assert_eq!(leaf_anchor(id), want, "{id}");
+        }
+        assert_ne!(
+            leaf_anchor("a_5Fb"),
+            leaf_anchor("a_b"),
+            "the escape character is escaped too"
+        );
+        let long = leaf_anchor(&"长".repeat(500));
+        assert!(long.len() <= 120 && long.starts_with("leaf-"), "{long}");
+        assert_ne!(long, leaf_anchor(&"长".repeat(501)), "cut ids keep a hash of the whole");
+    }
+
+    #[test]
+    fn every_section_is_in_the_table_of_contents_and_problems_link_to_their_rows() {
+        let html = render(&data(Gaps::default()));
+        let toc_end = html.find("</nav>").expect("a table of contents");
+        let (toc, body) = html.split_at(toc_end);
+        let headings: Vec<&str> = body.match_indices("<h2 id=\"").map(|(i, _)| &body[i + 8..]).collect();
+        assert!(headings.len() >= 5, "{headings:?}");
+        for h in &headings {
+            let anchor = &h[..h.find('"').unwrap()];
+            assert!(
+                toc.contains(&format!("href=\"#{anchor}\"")),
+                "{anchor} is not in the TOC"
+            );
+        }
+        assert!(!body.contains("<h2>"), "every h2 has an anchor");
+        assert!(html.contains("二、问题清单（按指标，紧急者在前）") && html.contains("三、问题清单（按责任单位"));
+        let anchor = leaf_anchor("a.1");
+        assert!(html.contains(&format!("<tr id=\"{anchor}\">")));
+        assert!(html.contains(&format!("<a href=\"#{anchor}\">是否&quot;公开&quot;&lt;script&gt;")));
+    }
+
+    #[test]
+    fn every_group_average_says_how_many_leaves_it_covers() {
+        let html = render(&data(Gaps::default()));
+        // The one leaf failed with score 0: the overview, the chart and the tree's group.
+        assert!(html.contains("<b>0.0%</b>自动评价平均得分（1项中1项）"));
+        assert_eq!(html.matches("0.0（1项中1项自动评价）").count(), 3, "table, chart, tree");
+        assert!(!html.contains("平均得分0.0%"));
     }
 
     #[test]

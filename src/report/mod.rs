@@ -6,9 +6,11 @@
 
 pub mod csv;
 pub mod diff;
+pub mod docx;
 pub mod files;
 pub mod html;
 pub mod notice;
+pub mod pdf;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,9 @@ pub struct ReportData {
     pub gaps: Gaps,
     /// The site columns the rules read, by catalog column key.
     pub columns: Vec<ColumnSummary>,
+    /// Leaf id → the earliest 整改期限 of its problems still open in the 整改台账 (sent in an
+    /// earlier 通报), for the 问题清单's order; empty when no 通报 was sent.
+    pub deadlines: std::collections::BTreeMap<String, chrono::NaiveDate>,
 }
 
 /// A site column the rules read, with its newest items (what an assessor would open first).
@@ -106,6 +111,14 @@ pub enum ReportError {
     },
     #[error("cannot write the workbook {path}: {detail}")]
     Xlsx { path: PathBuf, detail: String },
+    #[error("cannot write the 通报 {path}: {detail}")]
+    Docx { path: PathBuf, detail: String },
+    #[error("`{browser}` could not print {html} to PDF: {detail}")]
+    Browser {
+        browser: PathBuf,
+        html: PathBuf,
+        detail: String,
+    },
     #[error(
         "`{dir}` holds `{file}`, which zwgk did not write; the 通报 folder is replaced whole, so move it away first"
     )]

@@ -128,6 +128,19 @@ pub fn write_notices(
     now: &Assessment,
     before: Option<&Assessment>,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    write_notices_with(dir, month, now, before, None)
+}
+
+/// [`write_notices`], and with `options` also the 公文 of each file as `.docx` (see
+/// [`super::docx`]) in the same staged folder, so a month's .html and .docx are replaced
+/// together.
+pub fn write_notices_with(
+    dir: &Path,
+    month: &str,
+    now: &Assessment,
+    before: Option<&Assessment>,
+    options: Option<&NoticeOptions<'_>>,
+) -> Result<Vec<PathBuf>, ReportError> {
     let io = |source| ReportError::Io {
         path: dir.to_path_buf(),
         source,
@@ -136,7 +149,8 @@ pub fn write_notices(
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let entry = entry.map_err(io)?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.ends_with(".html") || !entry.file_type().map_err(io)?.is_file() {
+            let ours = name.ends_with(".html") || name.ends_with(".docx");
+            if !ours || !entry.file_type().map_err(io)?.is_file() {
                 return Err(ReportError::ForeignFile {
                     dir: dir.to_path_buf(),
                     file: name,
@@ -145,9 +159,32 @@ pub fn write_notices(
         }
     }
     let staged = crate::atomic::StagedDir::new(dir).map_err(io)?;
-    let files = write_notice_files(staged.path(), month, now, before)?;
+    let files = write_notice_files(staged.path(), month, now, before, options)?;
     staged.commit().map_err(io)?;
     Ok(files.iter().map(|name| dir.join(name)).collect())
+}
+
+/// The summary's file name without its extension.
+pub(crate) const SUMMARY_STEM: &str = "通报汇总";
+
+/// Each unit's file name without its extension, in the order of `notices`: the unit's name
+/// made safe. Two units may sanitise to one name, or to the summary's: each gets a name of
+/// its own, so the .html and the .docx of a unit share their stem.
+pub(crate) fn file_stems(notices: &[UnitNotice<'_>]) -> Vec<String> {
+    let mut used = std::collections::HashSet::from([SUMMARY_STEM.to_string()]);
+    notices
+        .iter()
+        .map(|notice| {
+            let base = safe_file_name(&notice.unit);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !used.insert(name.clone()) {
+                name = format!("{base}（{n}）");
+                n += 1;
+            }
+            name
+        })
+        .collect()
 }
 
 /// The 通报 files, written into `dir`; returns their names.
@@ -156,6 +193,7 @@ fn write_notice_files(
     month: &str,
     now: &Assessment,
     before: Option<&Assessment>,
+    options: Option<&NoticeOptions<'_>>,
 ) -> Result<Vec<String>, ReportError> {
     let write_file = |path: &Path, bytes: &[u8]| {
         std::fs::write(path, bytes).map_err(|source| ReportError::Io {
@@ -164,24 +202,16 @@ fn write_notice_files(
         })
     };
     let notices = unit_notices(now, before);
+    let stems = file_stems(&notices);
     let mut written = Vec::new();
-    let summary = "通报汇总.html".to_string();
+    let summary = format!("{SUMMARY_STEM}.html");
     write_file(
         &dir.join(&summary),
         render_summary(month, now, before, &notices).as_bytes(),
     )?;
     written.push(summary);
-    // Two units may sanitise to one name, or to the summary's: each gets a file of its own.
-    let mut used = std::collections::HashSet::from(["通报汇总".to_string()]);
-    for notice in &notices {
-        let base = safe_file_name(&notice.unit);
-        let mut name = base.clone();
-        let mut n = 2;
-        while !used.insert(name.clone()) {
-            name = format!("{base}（{n}）");
-            n += 1;
-        }
-        let file = format!("{name}.html");
+    for (notice, stem) in notices.iter().zip(&stems) {
+        let file = format!("{stem}.html");
         let body = page(
             &format!("{}　{month}政务公开工作通报", notice.unit),
             now,
@@ -189,6 +219,11 @@ fn write_notice_files(
         );
         write_file(&dir.join(&file), body.as_bytes())?;
         written.push(file);
+    }
+    if let Some(options) = options {
+        written.extend(super::docx::write_docx_files(
+            dir, month, now, before, &notices, &stems, options,
+        )?);
     }
     Ok(written)
 }
@@ -336,6 +371,49 @@ mod tests {
         assert_eq!(n.problems.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["c"]);
         assert!(n.new.contains("c"));
         assert_eq!(n.fixed.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn docx_files_share_the_html_names_and_are_replaced_with_them() {
+        let now = assessment(vec![
+            verdict("a", "区A/B局", Status::Fail),
+            verdict("b", "区A_B局", Status::Fail),
+            verdict("c", "区财政局", Status::Pass),
+        ]);
+        let letterhead = Letterhead::default();
+        let options = NoticeOptions {
+            letterhead: &letterhead,
+            issued: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+            deadline: chrono::NaiveDate::from_ymd_opt(2026, 1, 29).unwrap(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let month = dir.path().join("通报-2025-12");
+        let files = write_notices_with(&month, "2025年12月", &now, None, Some(&options)).unwrap();
+        let names: BTreeSet<String> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let want: BTreeSet<String> = ["通报汇总", "区A_B局", "区A_B局（2）", "区财政局"]
+            .iter()
+            .flat_map(|stem| [format!("{stem}.html"), format!("{stem}.docx")])
+            .collect();
+        assert_eq!(names, want);
+        // The month written again (a .docx is ours, not a foreign file), now without a unit.
+        let now = assessment(vec![verdict("a", "区A/B局", Status::Fail)]);
+        let files = write_notices_with(&month, "2025年12月", &now, None, Some(&options)).unwrap();
+        assert_eq!(files.len(), 4);
+        assert!(
+            !month.join("区财政局.docx").exists(),
+            "a dropped unit leaves no stale file"
+        );
+        // HTML only: the .docx files of the previous write go with the folder.
+        write_notices(&month, "2025年12月", &now, None).unwrap();
+        assert!(!month.join("通报汇总.docx").exists() && month.join("通报汇总.html").is_file());
+        std::fs::write(month.join("notes.txt"), "mine").unwrap();
+        assert!(matches!(
+            write_notices_with(&month, "2025年12月", &now, None, Some(&options)),
+            Err(ReportError::ForeignFile { .. })
+        ));
     }
 
     #[test]

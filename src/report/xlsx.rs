@@ -1,16 +1,22 @@
 //! `report.xlsx`: the task table's own layout (一级…四级指标 merged down like the original,
-//! 评价要点, 责任单位, 公开时限) plus 测评结果, 得分, 问题说明, 证据链接, 核查时间 — a sheet with
-//! every leaf, a sheet per 一级指标 and a 责任单位汇总 sheet. Cells are written as strings,
-//! never formulas, so scraped text cannot run in Excel.
+//! 评价要点, 责任单位, 公开时限) plus 测评结果, 得分, 问题说明, 证据链接, 核查时间, and two
+//! empty columns for the office and the units to fill (自查情况, 整改措施: unlocked, so they
+//! stay editable if the office protects the sheet) — a sheet with every leaf, a sheet per
+//! 一级指标 and a 责任单位汇总 sheet. Cells are written as strings, never formulas, so
+//! scraped text cannot run in Excel; only http(s) URLs become links. Every sheet prints on
+//! A4 landscape, one page wide, with its header row on every page.
+//!
+//! The catalogs carry no weight or 分值 per leaf (neither `RawLeaf` nor `Verdict` has one),
+//! so there is no 分值 column; 得分 is the leaf's automatic score in percent.
 
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Url, Workbook, Worksheet, XlsxError,
 };
 
+use super::ReportError;
 use super::csv::{HEADERS, row};
-use super::{ReportError, percent};
 use crate::assess::engine::{Assessment, Verdict, status_zh};
 use crate::assess::verdict::Status;
 use chrono::Datelike as _;
@@ -19,11 +25,21 @@ use chrono::Datelike as _;
 const WIDTHS: [f64; 13] = [
     18.0, 14.0, 14.0, 14.0, 16.0, 40.0, 18.0, 14.0, 10.0, 7.0, 60.0, 50.0, 20.0,
 ];
+/// The columns after [`HEADERS`] that the office fills in, and their width.
+pub const FILL_IN: [&str; 2] = ["自查情况", "整改措施"];
+const FILL_IN_WIDTH: f64 = 30.0;
+/// The 证据链接 column.
+const EVIDENCE_COL: u16 = 11;
+/// Excel refuses a link longer than about 2,080 UTF-16 units; longer URLs stay text.
+const MAX_LINK_UTF16: usize = 2_000;
 
 struct Formats {
     header: Format,
     cell: Format,
     merged: Format,
+    /// The office's columns: unlocked, with a light fill.
+    fill_in: Format,
+    link: Format,
     status: [(Status, Format); 5],
 }
 
@@ -47,6 +63,11 @@ impl Formats {
                 .set_background_color(Color::RGB(0xDCE6F1))
                 .set_align(FormatAlign::Center),
             merged: base.clone().set_align(FormatAlign::VerticalCenter),
+            fill_in: base.clone().set_unlocked().set_background_color(Color::RGB(0xFFF8E1)),
+            link: base
+                .clone()
+                .set_font_color(Color::RGB(0x1565C0))
+                .set_underline(rust_xlsxwriter::FormatUnderline::Single),
             status: [
                 (Status::Pass, status(0x2E7D32)),
                 (Status::Partial, status(0xEF6C00)),
@@ -132,6 +153,12 @@ fn leaf_sheet(
         sheet.write_string_with_format(0, col, *header, &formats.header)?;
         sheet.set_column_width(col, width)?;
     }
+    let first_fill_in = HEADERS.len() as u16;
+    for (i, header) in FILL_IN.iter().enumerate() {
+        let col = first_fill_in + i as u16;
+        sheet.write_string_with_format(0, col, *header, &formats.header)?;
+        sheet.set_column_width(col, FILL_IN_WIDTH)?;
+    }
     let rows: Vec<[String; 13]> = leaves.iter().map(|v| row(v, a)).collect();
     for (i, (cells, v)) in rows.iter().zip(leaves).enumerate() {
         let r = i as u32 + 1;
@@ -143,7 +170,19 @@ fn leaf_sheet(
                 sheet.write_number_with_format(r, 9, (score * 1000.0).round() / 10.0, format)?;
                 continue;
             }
+            if col == usize::from(EVIDENCE_COL)
+                && let Some(target) = link_target(v)
+            {
+                // One link per cell is what Excel holds: the first http(s) evidence URL,
+                // with the whole list as the cell's text.
+                let url = Url::new(target).set_text(fit(cell));
+                sheet.write_url_with_format(r, EVIDENCE_COL, url, &formats.link)?;
+                continue;
+            }
             sheet.write_string_with_format(r, col as u16, fit(cell), format)?;
+        }
+        for i in 0..FILL_IN.len() as u16 {
+            sheet.write_blank(r, first_fill_in + i, &formats.fill_in)?;
         }
     }
     if merged {
@@ -152,8 +191,29 @@ fn leaf_sheet(
     let last = rows.len() as u32;
     sheet.set_freeze_panes(1, 0)?;
     if last > 0 {
-        sheet.autofilter(0, 0, last, (HEADERS.len() - 1) as u16)?;
+        sheet.autofilter(0, 0, last, first_fill_in + FILL_IN.len() as u16 - 1)?;
     }
+    print_setup(sheet)
+}
+
+/// The first evidence URL that may become a link: http(s) only, within Excel's length.
+fn link_target(v: &Verdict) -> Option<&str> {
+    v.evidence.iter().map(|e| e.url.trim()).find(|url| {
+        let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+        (lower.starts_with("http://") || lower.starts_with("https://"))
+            && url.encode_utf16().count() <= MAX_LINK_UTF16
+            && !url.chars().any(char::is_whitespace)
+    })
+}
+
+/// A4 landscape, one page wide and as many long as needed, narrow margins (Excel's
+/// 「窄」: 0.25 inch at the sides), the header row printed on every page.
+fn print_setup(sheet: &mut Worksheet) -> Result<(), XlsxError> {
+    sheet.set_paper_size(9);
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_margins(0.25, 0.25, 0.75, 0.75, 0.3, 0.3);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
@@ -193,10 +253,10 @@ fn unit_sheet(sheet: &mut Worksheet, a: &Assessment, formats: &Formats) -> Resul
         "不达标",
         "待人工评价",
         "不适用",
-        "平均得分",
+        "平均得分（自动评价项数）",
         "问题指标",
     ];
-    let widths = [24.0, 8.0, 8.0, 9.0, 8.0, 10.0, 8.0, 10.0, 90.0];
+    let widths = [24.0, 8.0, 8.0, 9.0, 8.0, 10.0, 8.0, 26.0, 90.0];
     for (col, (h, w)) in headers.iter().zip(widths).enumerate() {
         sheet.write_string_with_format(0, col as u16, *h, &formats.header)?;
         sheet.set_column_width(col as u16, w)?;
@@ -208,7 +268,8 @@ fn unit_sheet(sheet: &mut Worksheet, a: &Assessment, formats: &Formats) -> Resul
         for (col, n) in [c.total, c.pass, c.partial, c.fail, c.manual, c.na].iter().enumerate() {
             sheet.write_number_with_format(r, col as u16 + 1, *n as f64, &formats.cell)?;
         }
-        sheet.write_string_with_format(r, 7, percent(c.score), &formats.cell)?;
+        // A mean always says how many leaves it covers.
+        sheet.write_string_with_format(r, 7, c.score_zh(), &formats.cell)?;
         let problems: Vec<String> = g
             .problems
             .iter()
@@ -221,7 +282,7 @@ fn unit_sheet(sheet: &mut Worksheet, a: &Assessment, formats: &Formats) -> Resul
     if !a.summary.by_unit.is_empty() {
         sheet.autofilter(0, 0, a.summary.by_unit.len() as u32, 8)?;
     }
-    Ok(())
+    print_setup(sheet)
 }
 
 /// Excel holds at most 32,767 characters in a cell: a longer reason or evidence list (a large

@@ -48,6 +48,9 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
     };
     let mut assessment = assess_view(&view, run_id, options)?;
     assessment.unfinished_run = unfinished(store, run_id).await?;
+    // Who the 通报 would send each problem to, for the 问题清单's 责任单位.
+    assessment.routing.routes = routes(&view, &assessment, options.profiles);
+    let deadlines = open_deadlines(store, run_id, &options.catalog.info.id, &assessment).await?;
     let gaps = gaps(&view);
     let columns = column_summaries(&view, options.as_of);
     drop(view);
@@ -76,7 +79,39 @@ pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>
         previous,
         gaps,
         columns,
+        deadlines,
     })
+}
+
+/// Leaf id → the earliest 整改期限 in the 整改台账 among the leaf's problems that are still
+/// problems now and were sent by a 通报 of this run or an earlier one (read only: the ledger
+/// is re-checked when the next 通报 is written).
+async fn open_deadlines(
+    store: &Store,
+    run_id: i64,
+    catalog: &str,
+    now: &Assessment,
+) -> Result<std::collections::BTreeMap<String, NaiveDate>, AssessError> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(run) = store.run(run_id).await? else {
+        return Ok(out);
+    };
+    for item in store.ledger(Some(run.site_id)).await? {
+        let still_problem = || {
+            now.indicators
+                .iter()
+                .any(|v| v.id == item.leaf_id && crate::report::is_problem(v))
+        };
+        if item.catalog != catalog || item.status == "fixed" || item.sent_run > run_id || !still_problem() {
+            continue;
+        }
+        if let Ok(deadline) = NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d") {
+            out.entry(item.leaf_id)
+                .and_modify(|d: &mut NaiveDate| *d = (*d).min(deadline))
+                .or_insert(deadline);
+        }
+    }
+    Ok(out)
 }
 
 /// The China-time day a run was crawled.
@@ -226,10 +261,15 @@ pub fn month_end(month: &str) -> Option<NaiveDate> {
 /// as-of date when that is earlier, for the current month) and compared with the same run as
 /// of the previous month's end, both with one assessment year — `period`, else the month's.
 ///
-/// Each problem goes to the unit that can fix it (`assess::attribution`). With a `ledger`
-/// (the store opened for writing), the problems of earlier 通报 are re-checked first —
-/// fixed, still open, or overdue, which this 通报 marks 【逾期未整改】 — and this month's
-/// problems are recorded in the 整改台账 with their 整改期限.
+/// Each problem goes to the unit that can fix it (`assess::attribution`). With `ledger` (the
+/// store opened for writing), the problems of earlier 通报 are re-checked first — fixed,
+/// still open, or overdue, which this 通报 marks 【逾期未整改】 — and this month's problems are
+/// recorded in the 整改台账 with their 整改期限.
+///
+/// Beside each .html 通报 goes its 公文 (.docx, GB/T 9704) with the `letterhead`: dated the
+/// day the 通报 is as of (the month's end, or the as-of date within the month), its 整改期限
+/// `rectify_working_days` working days later by the calendar.
+#[allow(clippy::too_many_arguments)]
 pub async fn write_unit_notices(
     store: &Store,
     run_id: i64,
@@ -237,7 +277,8 @@ pub async fn write_unit_notices(
     period: Option<i32>,
     month: &str,
     out: &Path,
-    ledger: Option<&crate::report::notice::Letterhead>,
+    letterhead: &crate::report::notice::Letterhead,
+    ledger: bool,
 ) -> Result<(Assessment, Vec<PathBuf>), ReportStageError> {
     let (first, last) = month_range(month).ok_or_else(|| ReportStageError::Month(month.to_string()))?;
     if first > options.as_of {
@@ -266,6 +307,19 @@ pub async fn write_unit_notices(
         None => None,
     };
     now.routing.routes = routes(&view, &now, options.profiles);
+    let days = letterhead.rectify_working_days.unwrap_or(DEFAULT_RECTIFY_DAYS);
+    let deadline = options.calendar.add_workdays(end, days).value;
+    let notice_options = notice::NoticeOptions {
+        letterhead,
+        issued: end,
+        deadline,
+    };
+    let label = format!("{}年{}月", first.year(), first.month());
+    let site_id = store.run(run_id).await?.map(|r| r.site_id);
+    let Some(site_id) = site_id.filter(|_| ledger) else {
+        let files = notice::write_notices_with(out, &label, &now, before.as_ref(), Some(&notice_options))?;
+        return Ok((now, files));
+    };
     let sent: Vec<SentProblem> = now
         .indicators
         .iter()
@@ -283,40 +337,31 @@ pub async fn write_unit_notices(
             })
         })
         .collect();
-    let site_id = store.run(run_id).await?.map(|r| r.site_id);
-    if let (Some(letterhead), Some(site_id)) = (ledger, site_id) {
-        let open: std::collections::HashSet<(String, String)> =
-            sent.iter().map(|p| (p.leaf_id.clone(), p.unit.clone())).collect();
-        let checked = store
-            .recheck(site_id, &options.catalog.info.id, run_id, end, &open)
-            .await?;
-        now.routing.overdue = checked
-            .into_iter()
-            .filter(|r| r.status == "overdue")
-            .map(|r| (r.leaf_id, r.unit))
-            .collect();
-        let label = format!("{}年{}月", first.year(), first.month());
-        let files = notice::write_notices(out, &label, &now, before.as_ref())?;
-        let days = letterhead.rectify_working_days.unwrap_or(DEFAULT_RECTIFY_DAYS);
-        let deadline = options.calendar.add_workdays(end, days).value;
-        let (month, sent_on, deadline) = (
-            format!("{:04}-{:02}", first.year(), first.month()),
-            end.to_string(),
-            deadline.to_string(),
-        );
-        let notice = SentNotice {
-            site_id,
-            catalog: &options.catalog.info.id,
-            month: &month,
-            run_id,
-            sent_on: &sent_on,
-            deadline: &deadline,
-        };
-        store.record_sent(&notice, &sent).await?;
-        return Ok((now, files));
-    }
-    let label = format!("{}年{}月", first.year(), first.month());
-    let files = notice::write_notices(out, &label, &now, before.as_ref())?;
+    let open: std::collections::HashSet<(String, String)> =
+        sent.iter().map(|p| (p.leaf_id.clone(), p.unit.clone())).collect();
+    let checked = store
+        .recheck(site_id, &options.catalog.info.id, run_id, end, &open)
+        .await?;
+    now.routing.overdue = checked
+        .into_iter()
+        .filter(|r| r.status == "overdue")
+        .map(|r| (r.leaf_id, r.unit))
+        .collect();
+    let files = notice::write_notices_with(out, &label, &now, before.as_ref(), Some(&notice_options))?;
+    let (month, sent_on, deadline) = (
+        format!("{:04}-{:02}", first.year(), first.month()),
+        end.to_string(),
+        deadline.to_string(),
+    );
+    let notice = SentNotice {
+        site_id,
+        catalog: &options.catalog.info.id,
+        month: &month,
+        run_id,
+        sent_on: &sent_on,
+        deadline: &deadline,
+    };
+    store.record_sent(&notice, &sent).await?;
     Ok((now, files))
 }
 

@@ -5,6 +5,8 @@ use std::process::Command;
 fn zwgk(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_zwgk"))
         .args(args)
+        // As in helpers::zwgk_command: no browser started for report.pdf.
+        .env("ZWGK_NO_PDF", "true")
         .output()
         .expect("run zwgk")
 }

@@ -137,6 +137,9 @@ pub fn zwgk_command() -> std::process::Command {
     let binary = std::env::var("ZWGK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_zwgk").to_string());
     let mut command = std::process::Command::new(binary);
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    // No report.pdf: a machine with Chromium would otherwise start it for every report;
+    // the browser tests print the PDF on purpose.
+    command.env("ZWGK_NO_PDF", "true");
     command
 }
 

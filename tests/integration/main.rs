@@ -30,6 +30,8 @@ mod nightly;
 mod notify;
 #[cfg(feature = "browser-tests")]
 mod report_browser;
+#[cfg(feature = "office-tests")]
+mod report_office;
 mod report_output;
 mod signals;
 #[cfg(feature = "systemd-tests")]

@@ -69,10 +69,11 @@ async fn report_html_loads_cleanly_in_chromium_and_nothing_hostile_runs() {
     assert!(dom.contains("<title>"), "the DOM was dumped");
     for heading in [
         "一、总体情况",
-        "二、问题清单",
-        "三、与上次检查相比",
-        "四、全部指标测评结果",
-        "五、未能检查的内容",
+        "二、问题清单（按指标",
+        "三、问题清单（按责任单位",
+        "四、与上次检查相比",
+        "五、全部指标测评结果",
+        "六、未能检查的内容",
     ] {
         assert!(dom.contains(heading), "section {heading} missing");
     }
@@ -136,6 +137,28 @@ async fn report_html_loads_cleanly_in_chromium_and_nothing_hostile_runs() {
             "page {number} is {width} × {height} pt"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_pdf_is_written_by_headless_chromium() {
+    let (store, run_id) = crawled_fixture().await;
+    let out = tempfile::tempdir().unwrap();
+    write_fixture_reports(&store, run_id, out.path()).await;
+    let pdf = match zwgk::report::pdf::print_report(out.path(), Some(&chromium())) {
+        zwgk::report::pdf::PdfOutcome::Printed(pdf) => pdf,
+        other => panic!("no report.pdf: {other:?}"),
+    };
+    assert_eq!(pdf, out.path().join("report.pdf"));
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "report.pdf is a PDF");
+    let doc = lopdf::Document::load_mem(&bytes).expect("a readable PDF");
+    assert!(doc.get_pages().len() >= 5);
+    // Without a browser the PDF, now older than report.html, is removed.
+    assert!(matches!(
+        zwgk::report::pdf::print_report(out.path(), None),
+        zwgk::report::pdf::PdfOutcome::NoBrowser
+    ));
+    assert!(!pdf.exists());
 }
 
 /// A page's MediaBox size in points (on the page or inherited from its parents).

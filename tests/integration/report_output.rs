@@ -8,6 +8,7 @@ use zwgk::assess::catalog::Catalog;
 use zwgk::assess::engine::{Assessment, parse_manual};
 use zwgk::extract::profile::{Profile, bundled_cms_profiles};
 use zwgk::report::Format;
+use zwgk::report::notice::Letterhead;
 use zwgk::serve::SiteServer;
 use zwgk::stage::assess::AssessOptions;
 use zwgk::stage::extract::extract_run;
@@ -71,7 +72,11 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
     let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     for v in &a.indicators {
-        assert!(html.contains(&format!("<tr id=\"{}\">", v.id)), "leaf {} missing", v.id);
+        assert!(
+            html.contains(&format!("<tr id=\"{}\">", zwgk::report::html::leaf_anchor(&v.id))),
+            "leaf {} missing",
+            v.id
+        );
     }
     assert!(!html.contains("<script"), "the report must carry no script at all");
     assert!(!html.contains("<img"), "no scraped element may pass through");
@@ -98,10 +103,26 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
         .as_ref()
         .expect("the crawl before the recrawl is compared");
     assert_eq!(previous.run_id, run_id - 1);
-    assert!(html.contains("三、与上次检查相比"));
+    assert!(html.contains("四、与上次检查相比"));
     // The manual verdict changed 培训 from manual to fail since the previous run's assessment
     // (which had the same manual file): so no change there; the section still renders.
-    assert!(html.contains("二、问题清单") && html.contains("区政府办公室（"));
+    assert!(html.contains("三、问题清单（按责任单位") && html.contains("区政府办公室（"));
+    // The leaf-centric 问题清单: every problem once, linked to its row, 不达标 before 部分达标.
+    let list_start = html.find("<h2 id=\"sec-problems\">二、问题清单（按指标").unwrap();
+    let list = &html[list_start..html.find("<h2 id=\"sec-units\">三、问题清单（按责任单位").unwrap()];
+    let problems: Vec<_> = a.indicators.iter().filter(|v| zwgk::report::is_problem(v)).collect();
+    assert_eq!(list.matches("<tr><td class=\"num\">").count(), problems.len());
+    for v in &problems {
+        let link = format!("<a href=\"#{}\">", zwgk::report::html::leaf_anchor(&v.id));
+        assert!(list.contains(&link), "{} not in the 问题清单", v.id);
+    }
+    let (first_partial, last_fail) = (list.find("badge partial"), list.rfind("badge fail"));
+    if let (Some(p), Some(f)) = (first_partial, last_fail) {
+        assert!(f < p, "不达标 rows come before 部分达标 rows");
+    }
+    // Every average says how many leaves it covers; the table of contents links each section.
+    assert!(html.contains("项自动评价）") && !html.contains("平均得分0"));
+    assert!(html.contains("<nav class=\"toc\"") && html.contains("href=\"#sec-problems\""));
 
     // CSV: BOM, a header, one record per leaf (inner newlines are bare \n, records end \r\n).
     let csv = std::fs::read(out.path().join("report.csv")).unwrap();
@@ -148,9 +169,38 @@ async fn report_writes_every_format_escaped_and_in_the_task_table_layout() {
             "得分",
             "问题说明",
             "证据链接",
-            "核查时间"
+            "核查时间",
+            "自查情况",
+            "整改措施"
         ]
     );
+    // The office's two columns are there and empty.
+    assert!(
+        all.rows()
+            .skip(1)
+            .all(|r| r[13].to_string().is_empty() && r[14].to_string().is_empty())
+    );
+    // Evidence cells are links (http/https only) whose text is the evidence list; every sheet
+    // prints on A4 landscape with its header row repeated.
+    let linked = a.indicators.iter().position(|v| !v.evidence.is_empty()).unwrap();
+    assert!(
+        all.rows().nth(linked + 1).unwrap()[11]
+            .to_string()
+            .starts_with(&a.indicators[linked].evidence[0].url)
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(out.path().join("report.xlsx")).unwrap()).unwrap();
+    let read = |zip: &mut zip::ZipArchive<std::fs::File>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let sheet = read(&mut zip, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("<hyperlink ref=\"L"), "evidence links");
+    assert!(sheet.contains("paperSize=\"9\"") && sheet.contains("orientation=\"landscape\""));
+    let rels = read(&mut zip, "xl/worksheets/_rels/sheet1.xml.rels");
+    assert!(rels.contains("Target=\"http") && !rels.contains("Target=\"javascript"));
+    let workbook = read(&mut zip, "xl/workbook.xml");
+    assert!(workbook.contains("_xlnm.Print_Titles") && workbook.contains("$1:$1"));
     let first = all.rows().nth(1).unwrap();
     assert_eq!(first[0].to_string(), a.indicators[0].id);
     assert_eq!(
@@ -188,9 +238,26 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
         calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
     };
     let dir = out.path().join("通报-2025-12");
-    let (now, files) = write_unit_notices(&store.store, run_id, &options, None, "2025-12", &dir, None)
-        .await
-        .unwrap();
+    let letterhead = Letterhead::default();
+    let (now, files) = write_unit_notices(
+        &store.store,
+        run_id,
+        &options,
+        None,
+        "2025-12",
+        &dir,
+        &letterhead,
+        false,
+    )
+    .await
+    .unwrap();
+    // Each 通报 also as a .docx 公文, under the same name.
+    let (html, docx): (Vec<_>, Vec<_>) = files.iter().partition(|f| f.extension().is_some_and(|e| e == "html"));
+    assert_eq!(html.len(), docx.len());
+    for f in &html {
+        assert!(f.with_extension("docx").is_file(), "no .docx beside {}", f.display());
+    }
+    let files = html;
     assert_eq!(now.as_of, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
     assert_eq!(now.period, 2025);
     // Every unit of the catalog's leaves gets a file, plus the summary; a unit outside
@@ -234,4 +301,111 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
         "the unanswered consultation is in the office's notice"
     );
     assert!(office.contains("不达标") || office.contains("部分达标"));
+}
+
+/// The paragraphs' text of a .docx's word/document.xml (table cells included), and the XML;
+/// parsing it proves it well-formed.
+pub fn docx_paragraphs(path: &std::path::Path) -> (Vec<String>, String) {
+    use std::io::Read as _;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut out, mut current, mut in_text) = (Vec::new(), String::new(), false);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"w:t" => in_text = true,
+            quick_xml::events::Event::End(e) if e.name().as_ref() == b"w:t" => in_text = false,
+            quick_xml::events::Event::End(e) if e.name().as_ref() == b"w:p" => out.push(std::mem::take(&mut current)),
+            quick_xml::events::Event::Text(t) if in_text => current.push_str(&t.xml10_content().unwrap()),
+            quick_xml::events::Event::GeneralRef(r) if in_text => match r.resolve_char_ref().unwrap() {
+                Some(c) => current.push(c),
+                None => current.push_str(quick_xml::escape::resolve_predefined_entity(&r.decode().unwrap()).unwrap()),
+            },
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    (out, xml)
+}
+
+/// Writes the fixture's December 通报 with a full letterhead; returns the folder.
+pub async fn write_fixture_notices(store: &TestStore, run_id: i64, out: &std::path::Path) -> std::path::PathBuf {
+    let catalog = Catalog::bundled_zhoucun();
+    let profiles = profile();
+    let options = AssessOptions {
+        catalog: &catalog,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        year: 2025,
+        profiles: &profiles,
+        manual: &[],
+        calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
+    };
+    let letterhead = Letterhead {
+        issuer: Some("周村区人民政府办公室".to_string()),
+        doc_number: Some("周政办字〔2026〕3号".to_string()),
+        contact: Some("李四".to_string()),
+        phone: Some("0533-6180000".to_string()),
+        rectify_working_days: Some(10),
+    };
+    let dir = out.join("通报-2025-12");
+    write_unit_notices(
+        &store.store,
+        run_id,
+        &options,
+        None,
+        "2025-12",
+        &dir,
+        &letterhead,
+        false,
+    )
+    .await
+    .unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monthly_notice_docx_reads_back_as_a_gongwen() {
+    let (store, run_id) = crawled_fixture().await;
+    let out = tempfile::tempdir().unwrap();
+    let dir = write_fixture_notices(&store, run_id, out.path()).await;
+    let (ps, xml) = docx_paragraphs(&dir.join("区政府办公室.docx"));
+    let at = |from: usize, needle: &str| {
+        ps[from..]
+            .iter()
+            .position(|p| p.contains(needle))
+            .map(|i| i + from)
+            .unwrap_or_else(|| panic!("{needle:?} not after paragraph {from}: {ps:#?}"))
+    };
+    // 发文机关标志, 文号, title, 主送, the problem table, 整改期限, 联系人, 落款, 成文日期, in order.
+    let issuer = at(0, "周村区人民政府办公室");
+    let number = at(issuer + 1, "周政办字〔2026〕3号");
+    let title = at(number + 1, "关于区政府办公室2025年12月政务公开工作情况的通报");
+    let to = at(title + 1, "区政府办公室：");
+    assert_eq!(ps[to], "区政府办公室：");
+    let table = at(to, "问题说明");
+    let case = at(table, "养犬管理办法");
+    // 2025-12-31 plus ten working days: the New Year holiday (Jan 1–3, 2026) is skipped.
+    let demand = at(case, "前整改到位");
+    assert!(ps[demand].contains("2026年1月"), "{}", ps[demand]);
+    let contact = at(demand, "联系人：李四，联系电话：0533-6180000");
+    let signed = ps.iter().rposition(|p| p == "周村区人民政府办公室").unwrap();
+    assert!(signed > contact);
+    assert_eq!(ps[signed + 1], "二〇二五年十二月三十一日");
+    // A4 and the GB/T 9704 margins: top 37 mm, left 28 mm (twips).
+    let sect = &xml[xml.rfind("<w:sectPr").unwrap()..];
+    for attr in ["w:w=\"11906\"", "w:h=\"16838\"", "w:top=\"2098\"", "w:left=\"1587\""] {
+        assert!(sect.contains(attr), "{attr} in {sect}");
+    }
+    // The summary is addressed to every unit and lists each unit's problems.
+    let (summary, _) = docx_paragraphs(&dir.join("通报汇总.docx"));
+    assert!(
+        summary
+            .iter()
+            .any(|p| p.starts_with("区政府办公室、") || p.contains("、区政府办公室"))
+    );
+    assert!(summary.iter().any(|p| p.contains("养犬管理办法")));
 }

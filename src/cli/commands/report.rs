@@ -1,6 +1,7 @@
 //! `zwgk report`: report.html/xlsx/csv/json, or the monthly 通报 per unit.
 
 use super::*;
+use std::path::Path;
 
 pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::Result<ExitCode> {
     let inputs = args.spec.inputs()?;
@@ -35,7 +36,8 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
                 args.spec.period,
                 &month,
                 &dir,
-                ledger.then_some(&letterhead),
+                &letterhead,
+                ledger,
             ),
         )
         .await;
@@ -66,12 +68,41 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
     )
     .await;
     store.close().await;
-    let (data, files) = match written {
+    let (data, mut files) = match written {
         Ok(written) => written?,
         Err(stop) => return Ok(stopped(stop, "the earlier reports, if any, are unchanged")),
     };
+    let pdf_note = if formats.contains(&crate::report::Format::Html) && !args.no_pdf {
+        print_pdf(&args.output.out, args.chromium.as_deref(), &mut files)
+    } else {
+        None
+    };
     print_reports(&data, &files);
+    if let Some(note) = pdf_note {
+        outln(&note);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// report.pdf from the written report.html, with the given browser or one found on PATH; a
+/// missing or failing browser is a line of information, never a failed report.
+fn print_pdf(out: &Path, chromium: Option<&Path>, files: &mut Vec<PathBuf>) -> Option<String> {
+    use crate::report::pdf::{PdfOutcome, find_browser, print_report};
+    let browser = chromium
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("PATH").and_then(|path| find_browser(&path)));
+    match print_report(out, browser.as_deref()) {
+        PdfOutcome::Printed(pdf) => {
+            files.push(pdf);
+            None
+        }
+        PdfOutcome::NoBrowser => Some(
+            "report.pdf not written: no headless Chromium (`chromium`, `chromium-browser` or `google-chrome`) on PATH; \
+             install Debian's `chromium` or pass --chromium PATH"
+                .to_string(),
+        ),
+        PdfOutcome::Failed(e) => Some(format!("report.pdf not written: {e}")),
+    }
 }
 
 pub(crate) fn print_reports(data: &crate::report::ReportData, files: &[PathBuf]) {
