@@ -19,10 +19,9 @@
 //!   flush left, ending in a full-width colon; 正文 indented two characters, first-level
 //!   headings 「一、」 in 黑体, second-level 「（一）」 in 楷体.
 //! - 7.3.5.1: 成文日期 right-aligned four characters from the edge, the 发文机关署名 centred
-//!   over it (room above for the seal). The 成文日期 is written in Chinese numerals
-//!   (「二〇二六年一月五日」, [`date_hanzi`]) as the office asked; 7.3.5.4 of the 2012 edition
-//!   prefers Arabic numerals (「2026年1月5日」, [`date_zh`], used for dates in the 正文), so
-//!   switching is a change to [`signature`] alone.
+//!   over it (room above for the seal). The 成文日期 is in Arabic numerals with year, month
+//!   and day in full (「2026年1月5日」, [`date_zh`]), as 7.3.5.4 of the 2012 edition requires
+//!   (the 1999 edition's 「二〇二六年一月五日」 is no longer the standard).
 //! - 7.3.6: a note (an unfinished crawl) in parentheses under the date, two characters in.
 //! - 7.5: page numbers in 四号宋体 as 「— 1 —」 7 mm below the 版心, odd pages right, even
 //!   pages left, one character from the edge.
@@ -266,22 +265,6 @@ pub fn date_zh(date: NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
-/// 「二〇二六年一月十五日」: the 成文日期 as the office writes it, the year digit by digit.
-pub fn date_hanzi(date: NaiveDate) -> String {
-    const DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-    let year: String = date
-        .year()
-        .to_string()
-        .chars()
-        .filter_map(|c| c.to_digit(10).map(|d| DIGITS[d as usize]))
-        .collect();
-    format!(
-        "{year}年{}月{}日",
-        chinese_number(date.month() as usize),
-        chinese_number(date.day() as usize)
-    )
-}
-
 /// 「共14项，其中达标…；自动评价平均得分85.0（14项中12项自动评价）」.
 fn counts_zh(c: &Counts) -> String {
     format!(
@@ -498,7 +481,7 @@ fn letterhead(issuer: &str, options: &NoticeOptions<'_>) -> Vec<Block> {
 /// 发文机关署名 centred over the 成文日期, which stands four characters from the right edge,
 /// with room above for the seal (7.3.5.1); then the note, if any (7.3.6).
 fn signature(issuer: &str, now: &Assessment, options: &NoticeOptions<'_>) -> Vec<Block> {
-    let date = date_hanzi(options.issued);
+    let date = date_zh(options.issued);
     let right = 4 * CHAR;
     let offset = (width(&date) - width(issuer)) / 2;
     let signed = with_runs(
@@ -918,7 +901,7 @@ mod tests {
         let fixed = find(&ps, deadline, "「指标a」");
         let contact = find(&ps, fixed, "联系人：张三，联系电话：0533-0000000");
         let signed = find(&ps, contact + 1, "某某区人民政府办公室");
-        assert_eq!(ps[signed + 1], "二〇二六年一月十五日");
+        assert_eq!(ps[signed + 1], "2026年1月15日");
         assert!(
             !xml.contains('\u{1}') && !xml.contains('\u{b}'),
             "control characters are dropped"
@@ -964,7 +947,7 @@ mod tests {
         find(&ps, number, "无上月测评可比较");
         find(&ps, number, "联系人：　　　　，联系电话：　　　　");
         let signed = ps.iter().rposition(|p| p == "某某区政务公开办").unwrap();
-        assert_eq!(ps[signed + 1], "二〇二六年一月五日");
+        assert_eq!(ps[signed + 1], "2026年1月5日");
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
         let mut fonts = String::new();
         zip.by_name("word/fontTable.xml")
@@ -979,14 +962,6 @@ mod tests {
         let cases = [(2026, 1, 15, "2026年1月15日"), (2025, 12, 1, "2025年12月1日")];
         for (y, m, d, want) in cases {
             assert_eq!(date_zh(NaiveDate::from_ymd_opt(y, m, d).unwrap()), want);
-        }
-        let cases = [
-            (2026, 1, 5, "二〇二六年一月五日"),
-            (2025, 12, 31, "二〇二五年十二月三十一日"),
-            (2030, 10, 20, "二〇三〇年十月二十日"),
-        ];
-        for (y, m, d, want) in cases {
-            assert_eq!(date_hanzi(NaiveDate::from_ymd_opt(y, m, d).unwrap()), want);
         }
         let numbers = [
             (1, "一"),

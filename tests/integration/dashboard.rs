@@ -67,7 +67,8 @@ pub async fn office() -> Office {
             Some(2025),
             month,
             &dir,
-            Some(&Letterhead::default()),
+            &Letterhead::default(),
+            true,
         )
         .await
         .unwrap();
@@ -506,4 +507,126 @@ async fn the_cli_refuses_a_public_address_without_a_token() {
     let out = zwgk_async(&["dashboard", "--db", "no-such-store.db"]).await;
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr_of(&out).contains("no store"), "{}", stderr_of(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_cli_records_manual_verdicts_and_responses() {
+    let office = office().await;
+    let db = office.store.path();
+    let leaf = office
+        .catalog
+        .leaves
+        .iter()
+        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
+        .unwrap()
+        .id
+        .clone();
+    let set = |extra: &[&str]| {
+        let mut args = vec![
+            "manual",
+            "set",
+            &leaf,
+            "--db",
+            &db,
+            "--status",
+            "fail",
+            "--note",
+            "热线无人接听",
+            "--assessor",
+            "周八",
+        ];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>| async move {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        zwgk_async(&refs).await
+    };
+    // Bad entries are usage errors naming the field; nothing is recorded.
+    for (extra, says) in [
+        (vec!["--expires", "2026-13-01"], "YYYY-MM-DD"),
+        (vec!["--evidence", "javascript:alert(1)"], "http(s)"),
+        (vec!["--score", "7"], "outside 0..1"),
+    ] {
+        let out = run(set(&extra)).await;
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr_of(&out));
+        assert!(stderr_of(&out).contains(says), "{}", stderr_of(&out));
+    }
+    let out = run(vec![
+        "manual".into(),
+        "set".into(),
+        "no.such.leaf".into(),
+        "--db".into(),
+        db.clone(),
+        "--status".into(),
+        "pass".into(),
+        "--note".into(),
+        "x".into(),
+        "--assessor".into(),
+        "y".into(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("not in the catalog"));
+    let out = run(set(&["--expires", "2099-12-31"])).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = run(vec![
+        "manual".into(),
+        "list".into(),
+        "--db".into(),
+        db.clone(),
+        "--json".into(),
+    ])
+    .await;
+    let listed: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(listed[0]["leaf_id"], leaf.as_str());
+    assert_eq!(listed[0]["assessor"], "周八");
+    assert_eq!(listed[0]["source"], "cli");
+
+    // The ledger from the command line, and a response to one of its problems.
+    let out = run(vec![
+        "rectify".into(),
+        "list".into(),
+        "--db".into(),
+        db.clone(),
+        "--json".into(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let ledger: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    let id = ledger[0]["id"].as_i64().unwrap().to_string();
+    let out = run(vec![
+        "rectify".into(),
+        "respond".into(),
+        id.clone(),
+        "--db".into(),
+        db.clone(),
+        "--text".into(),
+        "已补发".into(),
+        "--by".into(),
+        "办公室".into(),
+    ])
+    .await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let item = office
+        .store
+        .store
+        .rectification(id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.response.as_deref(), Some("已补发"));
+    let out = run(vec![
+        "rectify".into(),
+        "respond".into(),
+        "999999".into(),
+        "--db".into(),
+        db.clone(),
+        "--text".into(),
+        "x".into(),
+        "--by".into(),
+        "y".into(),
+    ])
+    .await;
+    assert_ne!(out.status.code(), Some(0), "an unknown problem is refused");
 }

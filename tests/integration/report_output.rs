@@ -394,7 +394,7 @@ async fn monthly_notice_docx_reads_back_as_a_gongwen() {
     let contact = at(demand, "联系人：李四，联系电话：0533-6180000");
     let signed = ps.iter().rposition(|p| p == "周村区人民政府办公室").unwrap();
     assert!(signed > contact);
-    assert_eq!(ps[signed + 1], "二〇二五年十二月三十一日");
+    assert_eq!(ps[signed + 1], "2025年12月31日");
     // A4 and the GB/T 9704 margins: top 37 mm, left 28 mm (twips).
     let sect = &xml[xml.rfind("<w:sectPr").unwrap()..];
     for attr in ["w:w=\"11906\"", "w:h=\"16838\"", "w:top=\"2098\"", "w:left=\"1587\""] {
