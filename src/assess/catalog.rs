@@ -448,6 +448,10 @@ pub struct CatalogInfo {
     pub id: String,
     #[serde(default)]
     pub title: String,
+    /// The 整改期限 this table sets for problems sent in a 通报, in working days (the
+    /// office's `[notice]` and `report --rectify-days` override it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectify_working_days: Option<u32>,
 }
 
 /// A checked catalog.

@@ -337,6 +337,10 @@ pub struct ReportArgs {
     /// then only read).
     #[arg(long)]
     pub no_ledger: bool,
+    /// With `--by unit`: the 整改期限 of this 通报's problems, in working days after its 成文日期
+    /// (default: `[notice] rectify_working_days`, else the catalog's, else 10).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub rectify_days: Option<u32>,
     /// The headless Chromium that prints report.html to report.pdf (default: `chromium`,
     /// `chromium-browser` or `google-chrome` on PATH; without one no PDF is written).
     #[arg(long, value_name = "PATH", env = "ZWGK_CHROMIUM")]

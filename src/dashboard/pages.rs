@@ -10,7 +10,7 @@ use super::{Current, encode};
 use crate::assess::engine::{Assessment, Evidence, Verdict};
 use crate::assess::verdict::Status;
 use crate::report::diff::RunDiff;
-use crate::report::html::{STYLE, badge, esc, link};
+use crate::report::html::{STYLE, badge, esc, link, status_class};
 use crate::report::{beijing, by_urgency, is_problem, percent};
 use crate::store::{Rectification, StoredManual};
 
@@ -93,16 +93,6 @@ pub fn empty_store() -> String {
         "overview",
         "<p>库中还没有已完成并已提取的抓取。请先运行 <code>zwgk nightly</code>（或 <code>zwgk audit</code>），再打开本看板。</p>",
     )
-}
-
-fn status_key(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "pass",
-        Status::Partial => "partial",
-        Status::Fail => "fail",
-        Status::Manual => "manual",
-        Status::NotApplicable => "na",
-    }
 }
 
 fn leaf_link(v: &Verdict) -> String {
@@ -221,11 +211,15 @@ pub fn verdicts(current: &Current, status: Option<&str>, unit: Option<&str>) -> 
         Status::Manual,
         Status::NotApplicable,
     ] {
-        let selected = if status == Some(status_key(s)) { " selected" } else { "" };
+        let selected = if status == Some(status_class(s)) {
+            " selected"
+        } else {
+            ""
+        };
         let _ = write!(
             body,
             "<option value=\"{}\"{selected}>{}</option>",
-            status_key(s),
+            status_class(s),
             s.zh()
         );
     }
@@ -237,7 +231,7 @@ pub fn verdicts(current: &Current, status: Option<&str>, unit: Option<&str>) -> 
     let shown: Vec<&Verdict> = a
         .indicators
         .iter()
-        .filter(|v| status.is_none_or(|s| s.is_empty() || status_key(v.status) == s))
+        .filter(|v| status.is_none_or(|s| s.is_empty() || status_class(v.status) == s))
         .filter(|v| unit.is_none_or(|u| u.is_empty() || recipients(a, v).iter().any(|x| x.contains(u))))
         .collect();
     let _ = write!(

@@ -165,7 +165,7 @@ details{margin:6px 0}summary{cursor:pointer;font-weight:600}
 details{display:block}details>summary{list-style:none}a{color:inherit;text-decoration:none}}
 "#;
 
-fn status_class(status: Status) -> &'static str {
+pub(crate) fn status_class(status: Status) -> &'static str {
     match status {
         Status::Pass => "pass",
         Status::Partial => "partial",

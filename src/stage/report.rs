@@ -307,7 +307,11 @@ pub async fn write_unit_notices(
         None => None,
     };
     now.routing.routes = routes(&view, &now, options.profiles);
-    let days = letterhead.rectify_working_days.unwrap_or(DEFAULT_RECTIFY_DAYS);
+    // The run's choice (flag or zwgk.toml), else the catalog's, else the default.
+    let days = letterhead
+        .rectify_working_days
+        .or(options.catalog.info.rectify_working_days)
+        .unwrap_or(DEFAULT_RECTIFY_DAYS);
     let deadline = options.calendar.add_workdays(end, days).value;
     let notice_options = notice::NoticeOptions {
         letterhead,

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{Store, StoreError, compress_body};
 
 /// An assessor's verdict as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct StoredManual {
     pub id: i64,
     pub catalog: String,
@@ -137,7 +137,7 @@ pub struct SentProblem {
 }
 
 /// A row of the 整改台账.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, sqlx::FromRow)]
 pub struct Rectification {
     pub id: i64,
     pub catalog: String,
@@ -179,51 +179,11 @@ macro_rules! manual_columns {
     };
 }
 
-fn manual_row(r: &sqlx::sqlite::SqliteRow) -> StoredManual {
-    StoredManual {
-        id: r.get(0),
-        catalog: r.get(1),
-        leaf_id: r.get(2),
-        status: r.get(3),
-        score: r.get(4),
-        note: r.get(5),
-        evidence_url: r.get(6),
-        evidence_name: r.get(7),
-        evidence_sha256: r.get(8),
-        assessor: r.get(9),
-        set_at: r.get(10),
-        expires_on: r.get(11),
-        source: r.get(12),
-        replaced_by: r.get(13),
-    }
-}
-
 macro_rules! ledger_columns {
     () => {
         "id, catalog, leaf_id, question, unit, month, sent_run, sent_on, deadline, problem, status, \
          response, responder, responded_at, checked_run, checked_on"
     };
-}
-
-fn ledger_row(r: &sqlx::sqlite::SqliteRow) -> Rectification {
-    Rectification {
-        id: r.get(0),
-        catalog: r.get(1),
-        leaf_id: r.get(2),
-        question: r.get(3),
-        unit: r.get(4),
-        month: r.get(5),
-        sent_run: r.get(6),
-        sent_on: r.get(7),
-        deadline: r.get(8),
-        problem: r.get(9),
-        status: r.get(10),
-        response: r.get(11),
-        responder: r.get(12),
-        responded_at: r.get(13),
-        checked_run: r.get(14),
-        checked_on: r.get(15),
-    }
 }
 
 /// Which 通报 sent a batch of problems, and the 整改期限 it set.
@@ -287,7 +247,7 @@ impl Store {
     /// The current verdict of every leaf of a catalog (expired ones included: the caller
     /// decides against its as-of date), or with `history` every verdict ever recorded.
     pub async fn manual_verdicts(&self, catalog: Option<&str>, history: bool) -> Result<Vec<StoredManual>, StoreError> {
-        let rows = sqlx::query(concat!(
+        Ok(sqlx::query_as::<_, StoredManual>(concat!(
             "SELECT ",
             manual_columns!(),
             " FROM manual_verdicts WHERE (?1 IS NULL OR catalog = ?1) AND (?2 OR replaced_by IS NULL) ORDER BY leaf_id, id"
@@ -295,20 +255,18 @@ impl Store {
         .bind(catalog)
         .bind(history)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(manual_row).collect())
+        .await?)
     }
 
     pub async fn manual_verdict(&self, id: i64) -> Result<Option<StoredManual>, StoreError> {
-        let row = sqlx::query(concat!(
+        Ok(sqlx::query_as::<_, StoredManual>(concat!(
             "SELECT ",
             manual_columns!(),
             " FROM manual_verdicts WHERE id = ?"
         ))
         .bind(id)
         .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(manual_row))
+        .await?)
     }
 
     /// Records the problems a month's 通报 sent; a problem already recorded for that month
@@ -349,15 +307,14 @@ impl Store {
 
     /// The 整改台账 of a site (every site when `None`), newest month first.
     pub async fn ledger(&self, site_id: Option<i64>) -> Result<Vec<Rectification>, StoreError> {
-        let rows = sqlx::query(concat!(
+        Ok(sqlx::query_as::<_, Rectification>(concat!(
             "SELECT ",
             ledger_columns!(),
             " FROM rectifications WHERE (?1 IS NULL OR site_id = ?1) ORDER BY month DESC, unit, leaf_id"
         ))
         .bind(site_id)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(ledger_row).collect())
+        .await?)
     }
 
     /// Records a unit's response to a problem.
@@ -386,7 +343,7 @@ impl Store {
         as_of: chrono::NaiveDate,
         still_problems: &std::collections::HashSet<(String, String)>,
     ) -> Result<Vec<Rectification>, StoreError> {
-        let open = sqlx::query(concat!(
+        let open = sqlx::query_as::<_, Rectification>(concat!(
             "SELECT ",
             ledger_columns!(),
             " FROM rectifications WHERE site_id = ? AND catalog = ? AND status <> 'fixed' AND sent_run < ?"
@@ -398,8 +355,7 @@ impl Store {
         .await?;
         let mut tx = self.pool().begin().await?;
         let mut checked = Vec::new();
-        for row in &open {
-            let mut item = ledger_row(row);
+        for mut item in open {
             let past_deadline = chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
             item.status = if !still_problems.contains(&(item.leaf_id.clone(), item.unit.clone())) {
                 "fixed"

@@ -104,6 +104,16 @@ pub async fn serve(store: &Store, catalog: &Catalog) -> String {
     origin
 }
 
+/// A leaf only a person can judge (a manual rule).
+pub fn manual_leaf(catalog: &Catalog) -> String {
+    catalog
+        .leaves
+        .iter()
+        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
+        .map(|l| l.id.clone())
+        .expect("a leaf that needs a person")
+}
+
 fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -276,13 +286,7 @@ async fn dashboard_views_forms_and_the_rectification_loop() {
 
     // A manual verdict from the leaf page's form: stored, the kept assessment re-judged with
     // it, shown with who and until when; a bad entry is refused with the reason.
-    let leaf = office
-        .catalog
-        .leaves
-        .iter()
-        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
-        .map(|l| l.id.clone())
-        .expect("a leaf that needs a person");
+    let leaf = manual_leaf(&office.catalog);
     let (_, leaf_page) = get(&origin, &format!("/leaf?id={}", zwgk::dashboard::encode(&leaf))).await;
     assert!(leaf_page.contains("保存人工评价"));
     let csrf = csrf_of(&leaf_page);
@@ -395,14 +399,7 @@ async fn dashboard_views_forms_and_the_rectification_loop() {
 async fn an_expired_manual_verdict_returns_to_needs_a_person() {
     let office = office().await;
     let db = &office.store.store;
-    let leaf = office
-        .catalog
-        .leaves
-        .iter()
-        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
-        .unwrap()
-        .id
-        .clone();
+    let leaf = manual_leaf(&office.catalog);
     for (note, expires) in [("去年核查", "2020-12-31"), ("今年核查", "2099-12-31")] {
         let entry = zwgk::store::ManualEntry {
             leaf: leaf.clone(),
@@ -513,14 +510,7 @@ async fn the_cli_refuses_a_public_address_without_a_token() {
 async fn the_office_cli_records_manual_verdicts_and_responses() {
     let office = office().await;
     let db = office.store.path();
-    let leaf = office
-        .catalog
-        .leaves
-        .iter()
-        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
-        .unwrap()
-        .id
-        .clone();
+    let leaf = manual_leaf(&office.catalog);
     let set = |extra: &[&str]| {
         let mut args = vec![
             "manual",

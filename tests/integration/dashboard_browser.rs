@@ -8,28 +8,14 @@
 //! Behind the `browser-tests` feature; `.ci/run` installs Chromium. Without a browser these
 //! tests fail, never skip.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tungstenite::Message;
 
-use crate::dashboard::{HOSTILE, office, serve};
-
-fn chromium() -> PathBuf {
-    if let Some(path) = std::env::var_os("ZWGK_CHROMIUM") {
-        return PathBuf::from(path);
-    }
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(out) = Command::new("which").arg(name).output()
-            && out.status.success()
-        {
-            return PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        }
-    }
-    panic!("browser-tests need headless Chromium: install Debian's `chromium` or set ZWGK_CHROMIUM");
-}
+use crate::dashboard::{HOSTILE, manual_leaf, office, serve};
+use crate::report_browser::chromium;
 
 /// A headless Chromium with the DevTools protocol on a free port; killed when dropped.
 struct Browser {
@@ -253,14 +239,7 @@ async fn the_dashboard_works_in_chromium_and_nothing_hostile_runs() {
         .into_iter()
         .find(|r| r.status == "overdue")
         .expect("an overdue problem");
-    let leaf = office
-        .catalog
-        .leaves
-        .iter()
-        .find(|l| matches!(l.rule, zwgk::assess::catalog::Rule::Manual { .. }))
-        .unwrap()
-        .id
-        .clone();
+    let leaf = manual_leaf(&office.catalog);
     let hostile_page = db
         .run_fetches(office.runs.0)
         .await

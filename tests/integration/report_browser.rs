@@ -10,7 +10,7 @@ use std::process::Command;
 
 use crate::report_output::{crawled_fixture, write_fixture_reports};
 
-fn chromium() -> PathBuf {
+pub fn chromium() -> PathBuf {
     if let Ok(path) = std::env::var("ZWGK_CHROMIUM") {
         return PathBuf::from(path);
     }

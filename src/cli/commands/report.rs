@@ -10,7 +10,7 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
     check_out_dir(&args.output.out)?;
     // Sending 通报 records their problems in the 整改台账: the store is written then.
     let ledger = month.is_some() && !args.no_ledger;
-    let letterhead = match &args.config {
+    let mut letterhead = match &args.config {
         Some(path) => {
             crate::config::Config::load(path)
                 .map_err(|e| UsageError(e.to_string()))?
@@ -18,6 +18,9 @@ pub(crate) async fn run_report(args: ReportArgs, shutdown: Shutdown) -> anyhow::
         }
         None => crate::report::notice::Letterhead::default(),
     };
+    if let Some(days) = args.rectify_days {
+        letterhead.rectify_working_days = Some(days);
+    }
     let (store, run) = if ledger {
         args.target.open_for_update().await?
     } else {
