@@ -275,7 +275,20 @@ async fn the_dashboard_works_in_chromium_and_nothing_hostile_runs() {
             );
             let errors = tab.console_errors();
             assert!(errors.is_empty(), "{path}: {errors:#?}");
+            assert!(
+                !tab.events.iter().any(|e| e["method"] == "Page.javascriptDialogOpening"),
+                "{path} ran a script"
+            );
         }
+        // The fixture letter titled 「网站出现<script>alert(1)</script>字样的反映」 is cited in a
+        // reason on /verdicts: shown as typed, not run.
+        tab.goto(&format!("{origin}/verdicts"));
+        assert_eq!(
+            tab.eval("document.body.innerText.includes('网站出现<script>alert(1)</script>字样的反映')"),
+            json!(true)
+        );
+        assert_eq!(tab.eval("document.querySelectorAll('script').length"), json!(0));
+        assert!(tab.wait_for("Page.javascriptDialogOpening", Duration::from_millis(500)).is_none());
 
         // The charts are laid out: lines with a width and height on the page.
         tab.goto(&format!("{origin}/trends"));
