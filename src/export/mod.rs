@@ -36,8 +36,6 @@ const MANIFEST: &str = "manifest.json";
 pub enum ExportError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("store query failed during export: {0}")]
-    Query(#[from] sqlx::Error),
     #[error("cannot write `{}`: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("run {0} is not in the store; check the run id and the store path")]

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
-use sqlx::Row;
 
 use crate::assess::engine::Assessment;
 use crate::store::Store;
@@ -63,7 +62,7 @@ pub async fn select(store: &Store, assessment: &Assessment) -> Result<Selection,
         .map(|e| (e.url.as_str(), e.sha256.as_deref(), e.fetched_at.as_deref()))
         .collect();
     for (url, sha256, fetched_at) in wanted {
-        match cited_fetch(store, run_id, url, sha256, fetched_at).await? {
+        match store.cited_fetch_id(run_id, url, sha256, fetched_at).await? {
             Some(id) => {
                 cited.insert(id, url.to_string());
             }
@@ -78,7 +77,7 @@ pub async fn select(store: &Store, assessment: &Assessment) -> Result<Selection,
     let mut cited: Vec<(String, i64)> = cited.into_iter().map(|(id, url)| (url, id)).collect();
     cited.sort();
     Ok(Selection {
-        robots: robots_fetches(store, run_id).await?,
+        robots: store.robots_fetch_ids(run_id).await?,
         cited: cited.into_iter().map(|(_, id)| id).collect(),
         omitted: omitted.into_iter().collect(),
     })
@@ -87,125 +86,48 @@ pub async fn select(store: &Store, assessment: &Assessment) -> Result<Selection,
 /// Every fetch of the run with a response, by URL then fetch id, and the run's robots.txt
 /// (`zwgk export --all`: an archive of the whole crawl). Only ids are held, never bodies.
 pub async fn select_all(store: &Store, run_id: i64) -> Result<Selection, ExportError> {
-    let rows = sqlx::query(
-        "SELECT f.id FROM fetches f JOIN urls u ON u.id = f.url_id \
-         WHERE f.run_id = ?1 AND u.kind != 'robots' AND f.status IS NOT NULL ORDER BY f.url, f.id",
-    )
-    .bind(run_id)
-    .fetch_all(store.pool())
-    .await?;
     Ok(Selection {
-        robots: robots_fetches(store, run_id).await?,
-        cited: rows.iter().map(|r| r.get(0)).collect(),
+        robots: store.robots_fetch_ids(run_id).await?,
+        cited: store.answered_fetch_ids(run_id).await?,
         omitted: Vec::new(),
     })
-}
-
-/// The fetch a piece of evidence rests on: the run's fetch of the URL with the cited body,
-/// preferably at the cited time (the assessment cites the latest one).
-async fn cited_fetch(
-    store: &Store,
-    run_id: i64,
-    url: &str,
-    sha256: Option<&str>,
-    fetched_at: Option<&str>,
-) -> Result<Option<i64>, ExportError> {
-    // Through `urls` (unique on site and URL) and the fetches' url_id index: matching the
-    // fetch's URL text would scan the whole run once per piece of evidence.
-    let row = sqlx::query(
-        "SELECT f.id FROM urls u JOIN fetches f ON f.url_id = u.id \
-         WHERE u.site_id = (SELECT site_id FROM runs WHERE id = ?1) AND u.url = ?2 \
-           AND f.run_id = ?1 AND (?3 IS NULL OR f.sha256 = ?3) \
-         ORDER BY (f.fetched_at = ?4) DESC, f.id DESC LIMIT 1",
-    )
-    .bind(run_id)
-    .bind(url)
-    .bind(sha256)
-    .bind(fetched_at)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(row.map(|r| r.get(0)))
-}
-
-/// The robots.txt in force for the run: the latest fetch of each origin's robots.txt up to
-/// and including this run (a run that reused a fresh copy fetched none itself), by URL.
-async fn robots_fetches(store: &Store, run_id: i64) -> Result<Vec<i64>, ExportError> {
-    let rows = sqlx::query(
-        "SELECT MAX(f.id), f.url FROM fetches f JOIN urls u ON u.id = f.url_id \
-         WHERE u.kind = 'robots' AND f.run_id <= ?1 AND f.status IS NOT NULL \
-           AND u.site_id = (SELECT site_id FROM runs WHERE id = ?1) \
-         GROUP BY u.origin ORDER BY f.url",
-    )
-    .bind(run_id)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// For a 304, the fetch that stored the body it confirms: the earliest successful fetch of
 /// that body, of the same URL when there is one.
 pub async fn original_of(store: &Store, capture: &Capture) -> Result<Option<i64>, ExportError> {
-    // The same URL first, on the url_id index; only a body first seen elsewhere needs the scan
-    // by hash (there is no index on fetches.sha256).
-    let same_url = sqlx::query(
-        "SELECT id FROM fetches WHERE url_id = ?3 AND sha256 = ?1 AND status BETWEEN 200 AND 299 AND id < ?2 \
-         ORDER BY id LIMIT 1",
-    )
-    .bind(capture.sha256.as_deref())
-    .bind(capture.id)
-    .bind(capture.url_id)
-    .fetch_optional(store.pool())
-    .await?;
-    if let Some(row) = same_url {
-        return Ok(Some(row.get(0)));
-    }
-    let row = sqlx::query(
-        "SELECT id FROM fetches WHERE sha256 = ?1 AND status BETWEEN 200 AND 299 AND id < ?2 \
-         ORDER BY (url_id = ?3) DESC, id LIMIT 1",
-    )
-    .bind(capture.sha256.as_deref())
-    .bind(capture.id)
-    .bind(capture.url_id)
-    .fetch_optional(store.pool())
-    .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(store
+        .original_fetch_id(capture.id, capture.url_id, capture.sha256.as_deref())
+        .await?)
 }
 
 /// The run's start and end, for the warcinfo date and 说明.txt.
 pub async fn run_times(store: &Store, run_id: i64) -> Result<(String, Option<String>), ExportError> {
-    let row = sqlx::query("SELECT started_at, finished_at FROM runs WHERE id = ?")
-        .bind(run_id)
-        .fetch_optional(store.pool())
-        .await?
-        .ok_or(ExportError::RunNotFound(run_id))?;
-    Ok((row.get(0), row.get(1)))
+    let run = store.run(run_id).await?.ok_or(ExportError::RunNotFound(run_id))?;
+    Ok((run.started_at, run.finished_at))
 }
 
 /// Reads one fetch.
 pub async fn load(store: &Store, id: i64) -> Result<Capture, ExportError> {
-    let row = sqlx::query(
-        "SELECT id, url_id, url, final_url, fetched_at, status, redirects, request_headers, \
-         response_headers, content_type, sha256 FROM fetches WHERE id = ?",
-    )
-    .bind(id)
-    .fetch_one(store.pool())
-    .await?;
+    let f = store.stored_fetch(id).await?.ok_or_else(|| ExportError::BadFetch {
+        fetch_id: id,
+        reason: "it is not in the store".to_string(),
+    })?;
     let bad = |what: &str, e: serde_json::Error| ExportError::BadFetch {
         fetch_id: id,
         reason: format!("`{what}` is not valid JSON: {e}"),
     };
-    let status: Option<i64> = row.get(5);
     Ok(Capture {
-        id: row.get(0),
-        url_id: row.get(1),
-        url: row.get(2),
-        final_url: row.get(3),
-        fetched_at: row.get(4),
-        status: status.and_then(|s| u16::try_from(s).ok()),
-        redirects: serde_json::from_str(row.get(6)).map_err(|e| bad("redirects", e))?,
-        request_headers: serde_json::from_str(row.get(7)).map_err(|e| bad("request_headers", e))?,
-        response_headers: serde_json::from_str(row.get(8)).map_err(|e| bad("response_headers", e))?,
-        content_type: row.get(9),
-        sha256: row.get(10),
+        id: f.id,
+        url_id: f.url_id,
+        url: f.url,
+        final_url: f.final_url,
+        fetched_at: f.fetched_at,
+        status: f.status.and_then(|s| u16::try_from(s).ok()),
+        redirects: serde_json::from_str(&f.redirects).map_err(|e| bad("redirects", e))?,
+        request_headers: serde_json::from_str(&f.request_headers).map_err(|e| bad("request_headers", e))?,
+        response_headers: serde_json::from_str(&f.response_headers).map_err(|e| bad("response_headers", e))?,
+        content_type: f.content_type,
+        sha256: f.sha256,
     })
 }

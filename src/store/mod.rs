@@ -7,6 +7,7 @@
 //! (`sqlx::query`), never by the build-time macros, so no database is needed to compile.
 
 mod assess_data;
+mod export_data;
 mod facts;
 mod history;
 pub mod lock;
@@ -15,6 +16,7 @@ mod queries;
 mod writer;
 
 pub use assess_data::{AssessPage, PageLink, UrlOutcome};
+pub use export_data::StoredFetch;
 pub use facts::{BodyRef, FactsRow};
 pub use history::{AssessmentRow, FirstSeen, ListSnapshot, PruneReport, Sighting};
 pub use office::{MAX_EVIDENCE_FILE, ManualEntry, NewManual, Rectification, SentNotice, SentProblem, StoredManual};
@@ -334,7 +336,7 @@ impl Store {
         file_of(&self.location)
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
@@ -400,4 +402,36 @@ pub fn decompress_body(sha256: &str, data: &[u8], size: usize) -> Result<Vec<u8>
         sha256: sha256.to_string(),
         reason: e.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The store is the only module that runs SQL: a second backend (PostgreSQL) then needs
+    /// its queries in one place, and nothing else can reach the pool.
+    #[test]
+    fn no_module_outside_the_store_runs_sql() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        walk(&src, &mut files);
+        let offenders: Vec<String> = files
+            .iter()
+            .filter(|f| !f.starts_with(src.join("store")))
+            .filter(|f| {
+                let text = std::fs::read_to_string(f).unwrap();
+                ["sqlx::query", ".pool()", "SqlitePool"].iter().any(|needle| text.contains(needle))
+            })
+            .map(|f| f.display().to_string())
+            .collect();
+        assert!(offenders.is_empty(), "SQL outside src/store: {offenders:?}");
+    }
 }

@@ -288,7 +288,10 @@ async fn the_dashboard_works_in_chromium_and_nothing_hostile_runs() {
             json!(true)
         );
         assert_eq!(tab.eval("document.querySelectorAll('script').length"), json!(0));
-        assert!(tab.wait_for("Page.javascriptDialogOpening", Duration::from_millis(500)).is_none());
+        assert!(
+            tab.wait_for("Page.javascriptDialogOpening", Duration::from_millis(500))
+                .is_none()
+        );
 
         // The charts are laid out: lines with a width and height on the page.
         tab.goto(&format!("{origin}/trends"));
