@@ -202,3 +202,71 @@ mod tests {
         assert_eq!(config.output.dir, Some(PathBuf::from("/srv/reports")));
     }
 }
+
+/// `zwgk audit --sites FILE`: the sites of a many-site audit, each with its own profile and
+/// catalog. Relative paths are relative to the file's folder.
+///
+/// ```toml
+/// [[site]]
+/// name = "某某区人民政府"
+/// url = "http://www.example.gov.cn/"
+/// profile = "profiles/example.toml"   # optional
+/// catalog = "zhoucun-2019"            # optional: else --catalog
+/// ```
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SitesFile {
+    #[serde(default)]
+    pub site: Vec<SiteEntry>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SiteEntry {
+    /// How the site is named in the ranking; also its folder (made safe for a file name).
+    pub name: String,
+    pub url: String,
+    pub profile: Option<PathBuf>,
+    pub catalog: Option<String>,
+}
+
+impl SitesFile {
+    pub fn load(path: &Path) -> Result<SitesFile, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        };
+        let mut file: SitesFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if file.site.is_empty() {
+            return Err(invalid("it lists no `[[site]]`".to_string()));
+        }
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut folders = std::collections::BTreeSet::new();
+        for s in &mut file.site {
+            if s.name.trim().is_empty() {
+                return Err(invalid(format!("the site `{}` has an empty name", s.url)));
+            }
+            if !folders.insert(crate::report::files::safe_file_name(s.name.trim())) {
+                return Err(invalid(format!("two sites are named `{}`", s.name.trim())));
+            }
+            if let Some(p) = &s.profile
+                && p.is_relative()
+            {
+                s.profile = Some(base.join(p));
+            }
+            // A catalog given as a file is relative to the sites file; a bundled name is not.
+            if let Some(c) = &s.catalog
+                && c.ends_with(".toml")
+                && Path::new(c).is_relative()
+            {
+                s.catalog = Some(base.join(c).display().to_string());
+            }
+        }
+        Ok(file)
+    }
+}

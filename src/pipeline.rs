@@ -58,7 +58,7 @@ pub struct Outcome {
     pub halt: Option<Halt>,
 }
 
-pub async fn run(job: &Job<'_>, say: &mut dyn FnMut(Step<'_>)) -> anyhow::Result<Outcome> {
+pub async fn run(job: &Job<'_>, say: &mut (dyn FnMut(Step<'_>) + Send)) -> anyhow::Result<Outcome> {
     say(Step::Crawling(&job.crawl.start_url));
     let crawl = crawl::crawl(job.crawl, job.store, job.shutdown.wait()).await?;
     say(Step::Crawled(&crawl));

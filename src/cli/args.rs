@@ -376,6 +376,15 @@ pub struct ExportArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub crawl: CrawlArgs,
+    /// Audit many sites: a TOML file of `[[site]]` tables (name, url, optional profile and
+    /// catalog). Each site gets its own store and reports under `--out/<name>/`, and the
+    /// folder gets a combined ranking (ranking.html, ranking.xlsx, ranking.json).
+    #[arg(long, value_name = "FILE", conflicts_with = "start_url")]
+    pub sites: Option<PathBuf>,
+    /// With `--sites`: how many sites are crawled at once (sites on the same host always take
+    /// turns, so each host sees one polite crawler).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
     #[command(flatten)]
     pub spec: AssessSpec,
     #[command(flatten)]
@@ -439,8 +448,9 @@ pub struct InspectArgs {
 
 #[derive(Debug, Args)]
 pub struct CrawlArgs {
-    /// The page to start from, normally the portal's home page.
-    pub start_url: String,
+    /// The page to start from, normally the portal's home page (`audit --sites` takes the
+    /// sites from its file instead).
+    pub start_url: Option<String>,
     #[command(flatten)]
     pub store: StoreArgs,
     /// Most requests per second to one host; 0 means no limit (only for your own servers).

@@ -285,18 +285,20 @@ pub fn load_profiles(files: &[PathBuf]) -> anyhow::Result<Vec<crate::extract::pr
 }
 
 pub fn crawl_settings(args: &CrawlArgs) -> anyhow::Result<CrawlSettings> {
+    let Some(start_url) = args.start_url.as_deref() else {
+        usage!("give the portal's start URL, e.g. `zwgk crawl http://www.example.gov.cn/`");
+    };
     check_db(&args.store.db)?;
-    let Ok(start) = Url::parse(&args.start_url) else {
-        usage!(
-            "`{}` is not a URL; give the full address, e.g. http://www.example.gov.cn/",
-            args.start_url
-        );
+    crawl_settings_at(args, start_url)
+}
+
+/// The crawl settings of `args` for a start URL given apart (each site of `audit --sites`).
+pub fn crawl_settings_at(args: &CrawlArgs, start_url: &str) -> anyhow::Result<CrawlSettings> {
+    let Ok(start) = Url::parse(start_url) else {
+        usage!("`{start_url}` is not a URL; give the full address, e.g. http://www.example.gov.cn/");
     };
     if !matches!(start.scheme(), "http" | "https") || start.host_str().is_none() {
-        usage!(
-            "`{}` cannot be crawled: the start URL must be http:// or https:// with a host",
-            args.start_url
-        );
+        usage!("`{start_url}` cannot be crawled: the start URL must be http:// or https:// with a host");
     }
     if !(args.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&args.rate)) {
         // As typed: 1e-20, not twenty zeros.

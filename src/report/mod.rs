@@ -11,6 +11,7 @@ pub mod files;
 pub mod html;
 pub mod notice;
 pub mod pdf;
+pub mod ranking;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -428,7 +428,9 @@ mod tests {
             .filter(|f| !f.starts_with(src.join("store")))
             .filter(|f| {
                 let text = std::fs::read_to_string(f).unwrap();
-                ["sqlx::query", ".pool()", "SqlitePool"].iter().any(|needle| text.contains(needle))
+                ["sqlx::query", ".pool()", "SqlitePool"]
+                    .iter()
+                    .any(|needle| text.contains(needle))
             })
             .map(|f| f.display().to_string())
             .collect();

@@ -5,6 +5,7 @@ mod helpers;
 
 mod assess_site;
 mod assess_sites;
+mod audit_sites;
 mod calendar;
 mod catalog_import;
 mod cli;

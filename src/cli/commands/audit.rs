@@ -42,6 +42,9 @@ pub(crate) fn halted(halt: Halt) -> Option<ExitCode> {
 /// crawl (paused hosts, budget, window) is still judged, flagged as such, and the exit code is
 /// the crawl's, so a scheduler sees it; a crawl that fetched nothing stops the audit there.
 pub(crate) async fn run_audit(args: AuditArgs, shutdown: Shutdown) -> anyhow::Result<ExitCode> {
+    if let Some(file) = args.sites.clone() {
+        return super::audit_sites::run_audit_sites(args, file, shutdown).await;
+    }
     let inputs = args.spec.inputs()?;
     let formats = parse_formats(&args.output.format)?;
     let settings = crawl_settings(&args.crawl)?;

@@ -3,6 +3,7 @@
 
 mod assess;
 mod audit;
+mod audit_sites;
 mod calendar;
 mod catalog;
 mod columns;
