@@ -337,11 +337,11 @@ mod tests {
 
     #[test]
     fn csv_and_txt_files_are_attachments_as_in_the_crawl() {
-        let url = Url::parse("file:///tmp/kqzl.csv").expect("url");
+        let url = Url::parse("file:///srv/data/kqzl.csv").expect("url");
         let facts = facts_of(&url, "日期,AQI\n2025-03-01,52\n".as_bytes(), None, None, &[]);
         assert_eq!(facts.kind, page::PageKind::Attachment);
         assert_eq!(facts.tables.len(), 1, "{facts:?}");
-        let url = Url::parse("file:///tmp/page.html").expect("url");
+        let url = Url::parse("file:///srv/data/page.html").expect("url");
         let facts = facts_of(&url, b"<html><title>t</title><p>x</p></html>", None, None, &[]);
         assert_ne!(facts.kind, page::PageKind::Attachment);
     }

@@ -158,8 +158,8 @@ mod tests {
                 b"date,aqi\n",
                 Attachment,
             ),
-            ("file:///tmp/kqzl.csv", None, b"date,aqi\n", Attachment),
-            ("file:///tmp/readme.txt", None, b"plain words", Attachment),
+            ("file:///srv/data/kqzl.csv", None, b"date,aqi\n", Attachment),
+            ("file:///srv/data/readme.txt", None, b"plain words", Attachment),
             // An attachment URL stays an attachment whatever comes back.
             ("http://a.gov.cn/attach/x.pdf", Some("text/html"), html, Attachment),
             // The body's signature.

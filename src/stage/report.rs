@@ -324,33 +324,8 @@ pub async fn write_unit_notices(
         let files = notice::write_notices_with(out, &label, &now, before.as_ref(), Some(&notice_options))?;
         return Ok((now, files));
     };
-    let sent: Vec<SentProblem> = now
-        .indicators
-        .iter()
-        .filter(|v| crate::report::is_problem(v))
-        .flat_map(|v| {
-            let units: Vec<String> = match now.routing.routes.get(&v.id) {
-                Some(routes) => routes.iter().map(|(u, _)| u.clone()).collect(),
-                None => v.units.clone(),
-            };
-            units.into_iter().map(move |unit| SentProblem {
-                leaf_id: v.id.clone(),
-                question: v.question.clone(),
-                unit,
-                problem: v.reason.clone(),
-            })
-        })
-        .collect();
-    let open: std::collections::HashSet<(String, String)> =
-        sent.iter().map(|p| (p.leaf_id.clone(), p.unit.clone())).collect();
-    let checked = store
-        .recheck(site_id, &options.catalog.info.id, run_id, end, &open)
-        .await?;
-    now.routing.overdue = checked
-        .into_iter()
-        .filter(|r| r.status == "overdue")
-        .map(|r| (r.leaf_id, r.unit))
-        .collect();
+    let sent = sent_problems(&now);
+    mark_overdue(store, site_id, run_id, &options.catalog.info.id, &sent, &mut now).await?;
     let files = notice::write_notices_with(out, &label, &now, before.as_ref(), Some(&notice_options))?;
     let (month, sent_on, deadline) = (
         format!("{:04}-{:02}", first.year(), first.month()),
@@ -367,6 +342,68 @@ pub async fn write_unit_notices(
     };
     store.record_sent(&notice, &sent).await?;
     Ok((now, files))
+}
+
+/// The problems of an assessment, one per receiving unit: by its routing, else the table's
+/// units.
+fn sent_problems(now: &Assessment) -> Vec<SentProblem> {
+    now.indicators
+        .iter()
+        .filter(|v| crate::report::is_problem(v))
+        .flat_map(|v| {
+            let units: Vec<String> = match now.routing.routes.get(&v.id) {
+                Some(routes) => routes.iter().map(|(u, _)| u.clone()).collect(),
+                None => v.units.clone(),
+            };
+            units.into_iter().map(move |unit| SentProblem {
+                leaf_id: v.id.clone(),
+                question: v.question.clone(),
+                unit,
+                problem: v.reason.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Re-checks the 整改台账 against the assessment (fixed, still open, overdue as of its date)
+/// and marks the overdue problems in its routing.
+async fn mark_overdue(
+    store: &Store,
+    site_id: i64,
+    run_id: i64,
+    catalog: &str,
+    problems: &[SentProblem],
+    now: &mut Assessment,
+) -> Result<(), ReportStageError> {
+    let open: std::collections::HashSet<(String, String)> =
+        problems.iter().map(|p| (p.leaf_id.clone(), p.unit.clone())).collect();
+    let checked = store.recheck(site_id, catalog, run_id, now.as_of, &open).await?;
+    now.routing.overdue = checked
+        .into_iter()
+        .filter(|r| r.status == "overdue")
+        .map(|r| (r.leaf_id, r.unit))
+        .collect();
+    Ok(())
+}
+
+/// The nightly re-check of the 整改台账: the run's problems routed as a 通报 would route them,
+/// every earlier 通报's open problem marked fixed, still open or overdue as of the
+/// assessment's date, and the routing kept in the assessment (the dashboard shows it). Returns
+/// how many problems are overdue.
+pub async fn recheck_ledger(
+    store: &Store,
+    run_id: i64,
+    options: &AssessOptions<'_>,
+    now: &mut Assessment,
+) -> Result<usize, ReportStageError> {
+    let Some(site_id) = store.run(run_id).await?.map(|r| r.site_id) else {
+        return Ok(0);
+    };
+    let view = site_view(store, run_id, options.profiles).await?;
+    now.routing.routes = routes(&view, now, options.profiles);
+    let problems = sent_problems(now);
+    mark_overdue(store, site_id, run_id, &options.catalog.info.id, &problems, now).await?;
+    Ok(now.routing.overdue.len())
 }
 
 /// Working days a unit has to fix a problem when the settings give none.

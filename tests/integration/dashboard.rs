@@ -620,3 +620,52 @@ async fn the_office_cli_records_manual_verdicts_and_responses() {
     .await;
     assert_ne!(out.status.code(), Some(0), "an unknown problem is refused");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nightly_recheck_keeps_the_ledger_current() {
+    let office = office().await;
+    let db = &office.store.store;
+    let (first, second) = office.runs;
+    let profiles = profiles();
+    let calendar = WorkCalendar::bundled();
+    let options = AssessOptions {
+        catalog: &office.catalog,
+        as_of: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+        year: 2025,
+        profiles: &profiles,
+        manual: &[],
+        calendar: &calendar,
+    };
+    let mut a = zwgk::stage::assess::assess_run(db, second, &options).await.unwrap();
+    assert!(a.routing.is_empty(), "a plain assessment has no routing");
+    let overdue = zwgk::stage::report::recheck_ledger(db, second, &options, &mut a)
+        .await
+        .unwrap();
+    assert!(overdue > 0, "December's unfixed problems are overdue by March");
+    assert!(
+        !a.routing.routes.is_empty(),
+        "the problems are routed as a 通报 would route them"
+    );
+    assert_eq!(a.routing.overdue.len(), overdue);
+    let december: Vec<_> = db
+        .ledger(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.sent_run == first)
+        .collect();
+    assert!(
+        december
+            .iter()
+            .all(|r| r.checked_run == Some(second) && r.checked_on.as_deref() == Some("2026-03-02"))
+    );
+    // Problems still open are overdue; a leaf no longer a problem for its unit is fixed.
+    for r in &december {
+        let still = a
+            .routing
+            .overdue
+            .iter()
+            .any(|(leaf, unit)| *leaf == r.leaf_id && *unit == r.unit);
+        assert_eq!(r.status == "overdue", still, "{} {}", r.leaf_id, r.unit);
+    }
+}

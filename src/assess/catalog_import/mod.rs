@@ -167,7 +167,7 @@ mod tests {
     fn ids_come_from_the_file_name() {
         let cases = [
             ("分工表.xlsx", "imported"),
-            ("/tmp/Zibo_2020 分工表.docx", "zibo-2020"),
+            ("downloads/Zibo_2020 分工表.docx", "zibo-2020"),
             ("a.b.xlsx", "a-b"),
             ("noext", "noext"),
         ];

@@ -139,11 +139,19 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
         }
         None => {}
     }
-    let Some((data, files)) = outcome.report else {
+    let Some((mut data, files)) = outcome.report else {
         anyhow::bail!("the pipeline ended without reports");
     };
     print_reports(&data, &files);
     night.report_dir = Some(night_dir.display().to_string());
+    // Every night re-checks the 整改台账, so the dashboard shows this morning's state.
+    crate::stage::report::recheck_ledger(
+        &store,
+        outcome.crawl.run_id,
+        &plan.inputs.options(),
+        &mut data.assessment,
+    )
+    .await?;
     store.save_assessment(&data.assessment).await?;
     point_latest(&plan.out_dir, &night_dir)?;
     // Compare with the previous finished run, judged under the same catalog.
