@@ -50,6 +50,20 @@ awk -v n="$fetched" -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss_kb" -v db="
   printf "full crawl, --rate 0: %d pages in %.2f s = %.0f pages/s; CPU %.2f s (user %.2f, sys %.2f); peak RSS %.1f MB; store %.1f MB\n",
     n, w, n / w, u + s, u, s, r / 1024, db / 1048576 }'
 
+# wget on the same site in the same run, as the reference: fetch and link scan, nothing kept.
+if command -v wget >/dev/null 2>&1; then
+  mkdir -p "$work/wget"
+  /usr/bin/time -f '%e %U %S %M' -o "$work/wtime" \
+    wget --recursive --level=inf --no-parent --delete-after -nv -o "$work/wget.log" \
+      -P "$work/wget" "http://127.0.0.1:$port/index.html" || true
+  read -r wwall wuser wsys wrss_kb < "$work/wtime"
+  wpages=$(grep -c ' URL:' "$work/wget.log" || true)
+  awk -v n="$wpages" -v w="$wwall" -v u="$wuser" -v s="$wsys" -v r="$wrss_kb" -v zn="$fetched" -v zw="$wall" -v zu="$user" -v zs="$sys" 'BEGIN {
+    printf "wget --recursive: %d pages in %.2f s = %.0f pages/s; CPU %.2f s = %.3f ms/page; peak RSS %.1f MB\n",
+      n, w, n / w, u + s, (u + s) / n * 1000, r / 1024;
+    printf "zwgk / wget: %.2fx pages/s; zwgk CPU %.3f ms/page\n", (zn / zw) / (n / w), (zu + zs) / zn * 1000 }'
+fi
+
 rate=20
 /usr/bin/time -f '%e' -o "$work/time2" \
   target/release/zwgk crawl "http://127.0.0.1:$port/index.html" --db "$work/rate.db" --rate $rate --max-pages "$rate_pages" --json > "$work/rate.json"
