@@ -75,9 +75,35 @@ pub struct Dashboard(Arc<Inner>);
 struct Inner {
     store: Store,
     settings: Settings,
+    /// Assessments already read and parsed, by what identifies them in the store, so a page
+    /// view does not decompress and parse them again (a kept one is a few hundred KB).
+    cache: tokio::sync::Mutex<Cache>,
     csrf: String,
     /// `Host` values accepted (loopback binds); empty when a token guards the dashboard.
     hosts: Vec<String>,
+}
+
+/// A kept assessment's row id and creation time (SQLite may reuse the id of a replaced row;
+/// the time tells them apart).
+type KeptRow = (i64, String);
+
+#[derive(Default)]
+struct Cache {
+    /// The assessment shown: (kept assessment row id, or the run judged on the spot and the
+    /// day; the assessment).
+    current: Option<(CurrentKey, Arc<Assessment>)>,
+    /// The trend's assessments: (their row ids, the assessments, oldest first).
+    history: Option<(Vec<KeptRow>, Arc<Vec<Assessment>>)>,
+}
+
+#[derive(Clone, PartialEq)]
+enum CurrentKey {
+    Kept(i64, String),
+    Judged {
+        run: i64,
+        day: chrono::NaiveDate,
+        manual: usize,
+    },
 }
 
 /// A listening dashboard: its address, and the future that serves it until `stop` resolves.
@@ -125,6 +151,7 @@ pub async fn bind(store: Store, settings: Settings, bind: SocketAddr) -> Result<
     let dashboard = Dashboard(Arc::new(Inner {
         store,
         settings,
+        cache: tokio::sync::Mutex::new(Cache::default()),
         csrf,
         hosts,
     }));
@@ -288,7 +315,7 @@ fn same(given: &str, secret: &str) -> bool {
 /// The assessment the dashboard shows: the latest finished run's kept assessment, else that
 /// run judged now (and said so).
 pub struct Current {
-    pub assessment: Assessment,
+    pub assessment: Arc<Assessment>,
     pub kept: bool,
 }
 
@@ -307,25 +334,54 @@ impl Dashboard {
 
     async fn current(&self) -> Result<Option<Current>, Problem> {
         let store = &self.0.store;
+        let catalog = &self.0.settings.catalog.info.id;
         let Some(run) = store.latest_finished_run().await? else {
             return Ok(None);
         };
-        if let Some(kept) = store.kept_assessment(run.id, &self.0.settings.catalog.info.id).await? {
+        let kept_id = store
+            .assessments()
+            .await?
+            .into_iter()
+            .filter(|a| a.run_id == run.id && &a.catalog == catalog)
+            .map(|a| (a.id, a.created_at))
+            .max();
+        let today = today();
+        let key = match kept_id {
+            Some((id, created)) => CurrentKey::Kept(id, created),
+            // A run judged on the spot changes with the day and with the manual verdicts.
+            None => CurrentKey::Judged {
+                run: run.id,
+                day: today,
+                manual: store.manual_verdicts(Some(catalog), true).await?.len(),
+            },
+        };
+        let mut cache = self.0.cache.lock().await;
+        if let Some((cached, assessment)) = &cache.current
+            && *cached == key
+        {
             return Ok(Some(Current {
-                assessment: kept,
-                kept: true,
+                assessment: assessment.clone(),
+                kept: matches!(key, CurrentKey::Kept(..)),
             }));
         }
-        let today = today();
-        let options = self.options(today, crate::assess::default_year(today));
-        match assess_run(store, run.id, &options).await {
-            Ok(assessment) => Ok(Some(Current {
-                assessment,
-                kept: false,
-            })),
-            Err(crate::stage::assess::AssessError::NotExtracted { .. }) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        let assessment = match key {
+            CurrentKey::Kept(..) => match store.kept_assessment(run.id, catalog).await? {
+                Some(a) => a,
+                None => return Ok(None),
+            },
+            CurrentKey::Judged { .. } => {
+                let options = self.options(today, crate::assess::default_year(today));
+                match assess_run(store, run.id, &options).await {
+                    Ok(a) => a,
+                    Err(crate::stage::assess::AssessError::NotExtracted { .. }) => return Ok(None),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        };
+        let assessment = Arc::new(assessment);
+        let kept = matches!(key, CurrentKey::Kept(..));
+        cache.current = Some((key, assessment.clone()));
+        Ok(Some(Current { assessment, kept }))
     }
 
     async fn need_current(&self) -> Result<Current, Problem> {
@@ -338,26 +394,32 @@ impl Dashboard {
     }
 
     /// The newest kept assessments of the catalog, one per run, oldest first.
-    async fn history(&self) -> Result<Vec<Assessment>, Problem> {
+    async fn history(&self) -> Result<Arc<Vec<Assessment>>, Problem> {
         let store = &self.0.store;
         let catalog = &self.0.settings.catalog.info.id;
-        let mut runs: Vec<i64> = store
-            .assessments()
-            .await?
-            .into_iter()
-            .filter(|a| &a.catalog == catalog)
-            .map(|a| a.run_id)
-            .collect();
-        runs.sort_unstable();
-        runs.dedup();
-        let skip = runs.len().saturating_sub(TREND_RUNS);
+        // The newest kept assessment of each run (rows come ordered by run, then id).
+        let mut newest: std::collections::BTreeMap<i64, KeptRow> = std::collections::BTreeMap::new();
+        for a in store.assessments().await?.into_iter().filter(|a| &a.catalog == catalog) {
+            newest.insert(a.run_id, (a.id, a.created_at));
+        }
+        let skip = newest.len().saturating_sub(TREND_RUNS);
+        let wanted: Vec<(i64, KeptRow)> = newest.into_iter().skip(skip).collect();
+        let ids: Vec<KeptRow> = wanted.iter().map(|(_, key)| key.clone()).collect();
+        let mut cache = self.0.cache.lock().await;
+        if let Some((cached, history)) = &cache.history
+            && *cached == ids
+        {
+            return Ok(history.clone());
+        }
         let mut out = Vec::new();
-        for run in &runs[skip..] {
+        for (run, _) in &wanted {
             if let Some(a) = store.kept_assessment(*run, catalog).await? {
                 out.push(a);
             }
         }
-        Ok(out)
+        let history = Arc::new(out);
+        cache.history = Some((ids, history.clone()));
+        Ok(history)
     }
 }
 

@@ -358,6 +358,11 @@ async fn dashboard_views_forms_and_the_rectification_loop() {
     )
     .await;
     assert!(leaf_page.contains("李四") && leaf_page.contains("有效期至 2099-12-31"));
+    // The verdict shown is the re-judged one (not an earlier reading of the page).
+    assert!(
+        leaf_page.contains("人工核查（李四"),
+        "the leaf's reason shows the new verdict"
+    );
     assert!(!leaf_page.contains("<script>document") && leaf_page.contains("&lt;script&gt;"));
     // The uploaded file is kept in the store and offered as a download, never rendered.
     let sha = stored[0].evidence_sha256.clone().unwrap();
