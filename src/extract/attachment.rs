@@ -1043,14 +1043,7 @@ fn parse_docx(xml: &[u8]) -> DocxContent {
                 push_text(&mut paragraphs, &decoded);
             }
             Event::GeneralRef(reference) if in_text && fallback_depth == 0 => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => reference
-                        .decode()
-                        .ok()
-                        .and_then(|name| quick_xml::escape::resolve_predefined_entity(&name).map(str::to_string)),
-                };
-                if let Some(resolved) = resolved {
+                if let Some(resolved) = reference_text(&reference) {
                     push_text(&mut paragraphs, &resolved);
                 }
             }
@@ -1201,6 +1194,18 @@ fn decode_zip_name(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
         Ok(name) => name.to_string(),
         Err(_) => GB18030.decode_without_bom_handling(raw).0.into_owned(),
+    }
+}
+
+/// The text of a character or predefined entity reference in WordprocessingML (`&#x4E2D;`,
+/// `&amp;`); `None` for anything else.
+pub(crate) fn reference_text(reference: &quick_xml::events::BytesRef<'_>) -> Option<String> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Some(c.to_string()),
+        _ => reference
+            .decode()
+            .ok()
+            .and_then(|name| quick_xml::escape::resolve_predefined_entity(&name).map(str::to_string)),
     }
 }
 

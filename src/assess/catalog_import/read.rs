@@ -552,14 +552,7 @@ pub(super) fn parse_document(xml: &[u8]) -> Result<Vec<SourceTable>, String> {
                 push(&mut paragraph, &String::from_utf8_lossy(&text));
             }
             Event::GeneralRef(reference) if in_text && fallback == 0 => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c.to_string()),
-                    _ => reference
-                        .decode()
-                        .ok()
-                        .and_then(|name| quick_xml::escape::resolve_predefined_entity(&name).map(str::to_string)),
-                };
-                if let Some(resolved) = resolved {
+                if let Some(resolved) = crate::extract::attachment::reference_text(&reference) {
                     push(&mut paragraph, &resolved);
                 }
             }
