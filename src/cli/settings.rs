@@ -372,6 +372,8 @@ pub struct NightlyPlan {
     pub keep_runs: Option<usize>,
     pub keep_days: Option<i64>,
     pub notify: Option<NotifyPlan>,
+    /// `[notice]`: the 通报's letterhead and whether the job sends the monthly 通报.
+    pub notice: crate::report::notice::Letterhead,
 }
 
 impl NightlyArgs {
@@ -475,6 +477,7 @@ impl NightlyArgs {
             keep_runs,
             keep_days: self.keep_days.or(config.retention.keep_days),
             notify,
+            notice: config.notice.clone(),
         })
     }
 }

@@ -41,6 +41,10 @@ pub struct Letterhead {
     pub phone: Option<String>,
     /// Working days from the 通报's date to its 整改期限 (default 10).
     pub rectify_working_days: Option<u32>,
+    /// `zwgk nightly` sends the previous month's 通报 (and records it in the 整改台账) on the
+    /// first night of a month it has not been sent yet.
+    #[serde(default)]
+    pub monthly: bool,
 }
 
 /// What a 通报 says beyond its problems: who sends it, when, and by when units must fix them.

@@ -409,3 +409,83 @@ async fn nightly_logs_are_json_lines_off_a_terminal() {
         assert!(json.get("level").is_some() || json.get("progress").is_some(), "{line}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nightly_sends_the_monthly_notice_once_and_records_it() {
+    let server = zwgk::serve::SiteServer::start(fixture_site()).await.unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("n.db").to_string_lossy().into_owned();
+    let config = work.path().join("zwgk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[site]\nurl = \"{}\"\n\n[notice]\nmonthly = true\nissuer = \"测试区人民政府办公室\"\nrectify_working_days = 5\n",
+            server.url("/index.html")
+        ),
+    )
+    .unwrap();
+    let out_dir = work.path().join("r");
+    let night = || {
+        let mut c = zwgk_command();
+        c.args([
+            "nightly",
+            "--config",
+            &config.to_string_lossy(),
+            "--db",
+            &db,
+            "--rate",
+            "0",
+            "--as-of",
+            "2026-01-15",
+            "--profile",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/selectors/sites/zhoucun.toml"),
+            "--out",
+            &out_dir.to_string_lossy(),
+        ]);
+        c.output().unwrap()
+    };
+    let first = night();
+    assert!(matches!(first.status.code(), Some(0 | 1)), "{}", stderr_of(&first));
+    assert!(
+        stdout_of(&first).contains("sent the 通报 of 2025-12"),
+        "{}",
+        stdout_of(&first)
+    );
+    let folder = out_dir.join("通报-2025-12");
+    assert!(folder.join("通报汇总.html").is_file() && folder.join("通报汇总.docx").is_file());
+    let mut docx = zip::ZipArchive::new(std::fs::File::open(folder.join("通报汇总.docx")).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut docx.by_name("word/document.xml").unwrap(), &mut xml).unwrap();
+    assert!(xml.contains("测试区人民政府办公室"), "the letterhead from [notice]");
+
+    let store = zwgk::store::Store::open_read(&db).await.unwrap();
+    let sent: Vec<_> = store
+        .ledger(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.month == "2025-12")
+        .collect();
+    store.close().await;
+    assert!(!sent.is_empty(), "the 通报's problems are in the 整改台账");
+    let due = zwgk::assess::calendar::WorkCalendar::bundled()
+        .add_workdays(chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(), 5)
+        .value
+        .to_string();
+    assert!(sent.iter().all(|r| r.deadline == due), "{} vs {due}", sent[0].deadline);
+
+    // The next night does not send it again.
+    let second = night();
+    assert!(matches!(second.status.code(), Some(0 | 1)), "{}", stderr_of(&second));
+    assert!(!stdout_of(&second).contains("sent the 通报"), "{}", stdout_of(&second));
+    let store = zwgk::store::Store::open_read(&db).await.unwrap();
+    let again = store
+        .ledger(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.month == "2025-12")
+        .count();
+    store.close().await;
+    assert_eq!(again, sent.len());
+}

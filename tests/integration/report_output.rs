@@ -350,6 +350,7 @@ pub async fn write_fixture_notices(store: &TestStore, run_id: i64, out: &std::pa
         contact: Some("李四".to_string()),
         phone: Some("0533-6180000".to_string()),
         rectify_working_days: Some(10),
+        ..Default::default()
     };
     let dir = out.join("通报-2025-12");
     write_unit_notices(

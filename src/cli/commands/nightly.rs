@@ -152,6 +152,9 @@ async fn night(plan: &NightlyPlan, shutdown: &Shutdown, json: bool) -> anyhow::R
         &mut data.assessment,
     )
     .await?;
+    if plan.notice.monthly {
+        send_monthly_notice(plan, &store, outcome.crawl.run_id).await?;
+    }
     store.save_assessment(&data.assessment).await?;
     point_latest(&plan.out_dir, &night_dir)?;
     // Compare with the previous finished run, judged under the same catalog.
@@ -289,5 +292,37 @@ fn print_night(night: &Night, json: bool) -> anyhow::Result<()> {
     if json {
         outln(&serde_json::to_string_pretty(night)?);
     }
+    Ok(())
+}
+
+/// The monthly 通报 of the month before the night's date, once: written to
+/// `OUT/通报-YYYY-MM/` and recorded in the 整改台账 the first night it is missing. The folder is
+/// the record that it was sent (delete it to send again).
+async fn send_monthly_notice(plan: &NightlyPlan, store: &Store, run_id: i64) -> anyhow::Result<()> {
+    let as_of = plan.inputs.as_of;
+    let Some(last_month) = chrono::Datelike::with_day(&as_of, 1).and_then(|d| d.pred_opt()) else {
+        return Ok(());
+    };
+    let month = last_month.format("%Y-%m").to_string();
+    let dir = plan.out_dir.join(format!("通报-{month}"));
+    if dir.join("通报汇总.html").is_file() {
+        return Ok(());
+    }
+    let (_, files) = crate::stage::report::write_unit_notices(
+        store,
+        run_id,
+        &plan.inputs.options(),
+        None,
+        &month,
+        &dir,
+        &plan.notice,
+        true,
+    )
+    .await?;
+    outln(&format!(
+        "sent the 通报 of {month}: {} files in {}, problems recorded in the 整改台账",
+        files.len(),
+        dir.display()
+    ));
     Ok(())
 }
