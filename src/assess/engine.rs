@@ -552,6 +552,30 @@ pub struct Assessment {
     pub routing: Routing,
 }
 
+#[cfg(test)]
+impl Assessment {
+    /// A small assessment for unit tests: run `run_id` of a test site judged as of `as_of`
+    /// (period 2025), the verdicts given and their summary.
+    pub(crate) fn for_test(run_id: i64, as_of: NaiveDate, indicators: Vec<Verdict>) -> Assessment {
+        Assessment {
+            site: "http://a.gov.cn".to_string(),
+            run_id,
+            as_of,
+            period: 2025,
+            catalog: "t".to_string(),
+            catalog_title: "测试".to_string(),
+            generator: "zwgk test".to_string(),
+            summary: summarize(&indicators),
+            indicators,
+            calendar: Default::default(),
+            understanding: Default::default(),
+            unfinished_run: None,
+            backdated: Vec::new(),
+            routing: Default::default(),
+        }
+    }
+}
+
 /// The 通报's addressing of an assessment's problems.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Routing {

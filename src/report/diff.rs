@@ -454,7 +454,6 @@ pub fn render_html(d: &RunDiff) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::engine::summarize;
 
     fn verdict(id: &str, unit: &str, status: Status, score: Option<f64>) -> Verdict {
         Verdict {
@@ -474,22 +473,7 @@ mod tests {
     }
 
     fn assessment(run_id: i64, indicators: Vec<Verdict>) -> Assessment {
-        Assessment {
-            site: "http://a.gov.cn".to_string(),
-            run_id,
-            as_of: NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"),
-            period: 2025,
-            catalog: "t".to_string(),
-            catalog_title: "测试".to_string(),
-            generator: "zwgk test".to_string(),
-            summary: summarize(&indicators),
-            indicators,
-            calendar: Default::default(),
-            understanding: Default::default(),
-            unfinished_run: None,
-            backdated: Vec::new(),
-            routing: Default::default(),
-        }
+        Assessment::for_test(run_id, NaiveDate::from_ymd_opt(2026, 1, 15).expect("date"), indicators)
     }
 
     #[test]

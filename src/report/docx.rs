@@ -753,7 +753,7 @@ fn pack(body: Vec<Block>, now: &Assessment, options: &NoticeOptions<'_>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::engine::{Evidence, Verdict, summarize};
+    use crate::assess::engine::{Evidence, Verdict};
     use crate::assess::verdict::Status;
     use crate::report::notice::Letterhead;
     use std::io::Read as _;
@@ -786,20 +786,9 @@ mod tests {
             ..Default::default()
         };
         Assessment {
-            site: "http://a.gov.cn".to_string(),
-            run_id: 1,
-            as_of: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
-            period: 2025,
-            catalog: "t".to_string(),
             catalog_title: "测试指标".to_string(),
-            generator: "zwgk test".to_string(),
-            summary: summarize(&indicators),
-            indicators,
-            calendar: Default::default(),
             understanding,
-            unfinished_run: None,
-            backdated: Vec::new(),
-            routing: Default::default(),
+            ..Assessment::for_test(1, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(), indicators)
         }
     }
 

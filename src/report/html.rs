@@ -706,7 +706,7 @@ fn gap_table(out: &mut String, list: &[Gap]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::engine::{Evidence, summarize};
+    use crate::assess::engine::Evidence;
     use crate::report::Gaps;
 
     fn data(gaps: Gaps) -> ReportData {
@@ -740,22 +740,7 @@ mod tests {
         let indicators = vec![verdict];
         ReportData {
             deadlines: Default::default(),
-            assessment: Assessment {
-                site: "http://a.gov.cn".to_string(),
-                run_id: 1,
-                as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
-                period: 2025,
-                catalog: "test".to_string(),
-                catalog_title: "测试".to_string(),
-                generator: "zwgk test".to_string(),
-                summary: summarize(&indicators),
-                indicators,
-                calendar: Default::default(),
-                understanding: Default::default(),
-                unfinished_run: None,
-                backdated: Vec::new(),
-                routing: Default::default(),
-            },
+            assessment: Assessment::for_test(1, chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(), indicators),
             previous: None,
             gaps,
             columns: Vec::new(),

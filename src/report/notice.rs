@@ -318,7 +318,6 @@ fn section(month: &str, n: &UnitNotice<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::engine::summarize;
     use crate::assess::verdict::Status;
 
     fn verdict(id: &str, unit: &str, status: Status) -> Verdict {
@@ -339,22 +338,7 @@ mod tests {
     }
 
     fn assessment(indicators: Vec<Verdict>) -> Assessment {
-        Assessment {
-            site: "http://a.gov.cn".to_string(),
-            run_id: 1,
-            as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
-            period: 2025,
-            catalog: "t".to_string(),
-            catalog_title: "测试".to_string(),
-            generator: "zwgk test".to_string(),
-            summary: summarize(&indicators),
-            indicators,
-            calendar: Default::default(),
-            understanding: Default::default(),
-            unfinished_run: None,
-            backdated: Vec::new(),
-            routing: Default::default(),
-        }
+        Assessment::for_test(1, chrono::NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(), indicators)
     }
 
     #[test]
