@@ -258,17 +258,6 @@ impl Store {
         .await?)
     }
 
-    pub async fn manual_verdict(&self, id: i64) -> Result<Option<StoredManual>, StoreError> {
-        Ok(sqlx::query_as::<_, StoredManual>(concat!(
-            "SELECT ",
-            manual_columns!(),
-            " FROM manual_verdicts WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
-    }
-
     /// Records the problems a month's 通报 sent; a problem already recorded for that month
     /// and unit keeps its first 整改期限.
     pub async fn record_sent(&self, notice: &SentNotice<'_>, problems: &[SentProblem]) -> Result<usize, StoreError> {

@@ -674,3 +674,65 @@ async fn the_nightly_recheck_keeps_the_ledger_current() {
         assert_eq!(r.status == "overdue", still, "{} {}", r.leaf_id, r.unit);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rectification_deadline_comes_from_the_run_else_the_catalog() {
+    let office = office().await;
+    let db = &office.store.store;
+    let mut catalog = office.catalog.clone();
+    catalog.info.rectify_working_days = Some(2);
+    let profiles = profiles();
+    let calendar = WorkCalendar::bundled();
+    let options = AssessOptions {
+        catalog: &catalog,
+        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
+        year: 2025,
+        profiles: &profiles,
+        manual: &[],
+        calendar: &calendar,
+    };
+    let out = tempfile::tempdir().unwrap();
+    // October: the catalog's 2 days; September: the run's 4 days win over the catalog.
+    for (month, end, letterhead, days) in [
+        ("2025-10", (2025, 10, 31), Letterhead::default(), 2),
+        (
+            "2025-09",
+            (2025, 9, 30),
+            Letterhead {
+                rectify_working_days: Some(4),
+                ..Default::default()
+            },
+            4,
+        ),
+    ] {
+        write_unit_notices(
+            db,
+            office.runs.1,
+            &options,
+            Some(2025),
+            month,
+            &out.path().join(month),
+            &letterhead,
+            true,
+        )
+        .await
+        .unwrap();
+        let due = calendar
+            .add_workdays(NaiveDate::from_ymd_opt(end.0, end.1, end.2).unwrap(), days)
+            .value
+            .to_string();
+        let rows: Vec<_> = db
+            .ledger(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.month == month)
+            .collect();
+        assert!(!rows.is_empty(), "{month}");
+        assert!(
+            rows.iter().all(|r| r.deadline == due),
+            "{month}: {} vs {due}",
+            rows[0].deadline
+        );
+    }
+}

@@ -208,3 +208,20 @@ pub fn numbered_site(n: usize, delay: Duration, extra: Vec<String>) -> Router {
             }),
         )
 }
+
+/// A PDF page's MediaBox size in points (on the page or inherited from its parents): the
+/// browser and office tests check that what they print is A4.
+#[cfg(any(feature = "browser-tests", feature = "office-tests"))]
+pub fn media_box(doc: &lopdf::Document, mut id: lopdf::ObjectId) -> (f32, f32) {
+    loop {
+        let dict = doc.get_dictionary(id).expect("a page dictionary");
+        if let Ok(lopdf::Object::Array(b)) = dict.get(b"MediaBox") {
+            let n: Vec<f32> = b.iter().map(|o| o.as_float().expect("a number")).collect();
+            return (n[2] - n[0], n[3] - n[1]);
+        }
+        id = dict
+            .get(b"Parent")
+            .and_then(lopdf::Object::as_reference)
+            .expect("a MediaBox on the page or a parent");
+    }
+}

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::helpers::media_box;
 use crate::report_output::{crawled_fixture, write_fixture_reports};
 
 pub fn chromium() -> PathBuf {
@@ -159,19 +160,4 @@ async fn report_pdf_is_written_by_headless_chromium() {
         zwgk::report::pdf::PdfOutcome::NoBrowser
     ));
     assert!(!pdf.exists());
-}
-
-/// A page's MediaBox size in points (on the page or inherited from its parents).
-fn media_box(doc: &lopdf::Document, mut id: lopdf::ObjectId) -> (f32, f32) {
-    loop {
-        let dict = doc.get_dictionary(id).expect("a page dictionary");
-        if let Ok(lopdf::Object::Array(b)) = dict.get(b"MediaBox") {
-            let n: Vec<f32> = b.iter().map(|o| o.as_float().expect("a number")).collect();
-            return (n[2] - n[0], n[3] - n[1]);
-        }
-        id = dict
-            .get(b"Parent")
-            .and_then(lopdf::Object::as_reference)
-            .expect("a MediaBox on the page or a parent");
-    }
 }

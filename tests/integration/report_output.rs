@@ -228,29 +228,8 @@ async fn monthly_notice_has_one_file_per_unit_named_as_in_the_table() {
     let (store, run_id) = crawled_fixture().await;
     let out = tempfile::tempdir().unwrap();
     let catalog = Catalog::bundled_zhoucun();
-    let profiles = profile();
-    let options = AssessOptions {
-        catalog: &catalog,
-        as_of: NaiveDate::from_ymd_opt(2026, 1, 15).unwrap(),
-        year: 2025,
-        profiles: &profiles,
-        manual: &[],
-        calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
-    };
     let dir = out.path().join("通报-2025-12");
-    let letterhead = Letterhead::default();
-    let (now, files) = write_unit_notices(
-        &store.store,
-        run_id,
-        &options,
-        None,
-        "2025-12",
-        &dir,
-        &letterhead,
-        false,
-    )
-    .await
-    .unwrap();
+    let (now, files) = december_notices(&store, run_id, &dir, &Letterhead::default()).await;
     // Each 通报 also as a .docx 公文, under the same name.
     let (html, docx): (Vec<_>, Vec<_>) = files.iter().partition(|f| f.extension().is_some_and(|e| e == "html"));
     assert_eq!(html.len(), docx.len());
@@ -334,6 +313,27 @@ pub fn docx_paragraphs(path: &std::path::Path) -> (Vec<String>, String) {
 
 /// Writes the fixture's December 通报 with a full letterhead; returns the folder.
 pub async fn write_fixture_notices(store: &TestStore, run_id: i64, out: &std::path::Path) -> std::path::PathBuf {
+    let letterhead = Letterhead {
+        issuer: Some("周村区人民政府办公室".to_string()),
+        doc_number: Some("周政办字〔2026〕3号".to_string()),
+        contact: Some("李四".to_string()),
+        phone: Some("0533-6180000".to_string()),
+        rectify_working_days: Some(10),
+        ..Default::default()
+    };
+    let dir = out.join("通报-2025-12");
+    december_notices(store, run_id, &dir, &letterhead).await;
+    dir
+}
+
+/// The fixture's December 通报 (as of 2026-01-15, Y = 2025) written into `dir`, not recorded
+/// in the ledger.
+async fn december_notices(
+    store: &TestStore,
+    run_id: i64,
+    dir: &std::path::Path,
+    letterhead: &Letterhead,
+) -> (Assessment, Vec<std::path::PathBuf>) {
     let catalog = Catalog::bundled_zhoucun();
     let profiles = profile();
     let options = AssessOptions {
@@ -344,28 +344,9 @@ pub async fn write_fixture_notices(store: &TestStore, run_id: i64, out: &std::pa
         manual: &[],
         calendar: &zwgk::assess::calendar::WorkCalendar::bundled(),
     };
-    let letterhead = Letterhead {
-        issuer: Some("周村区人民政府办公室".to_string()),
-        doc_number: Some("周政办字〔2026〕3号".to_string()),
-        contact: Some("李四".to_string()),
-        phone: Some("0533-6180000".to_string()),
-        rectify_working_days: Some(10),
-        ..Default::default()
-    };
-    let dir = out.join("通报-2025-12");
-    write_unit_notices(
-        &store.store,
-        run_id,
-        &options,
-        None,
-        "2025-12",
-        &dir,
-        &letterhead,
-        false,
-    )
-    .await
-    .unwrap();
-    dir
+    write_unit_notices(&store.store, run_id, &options, None, "2025-12", dir, letterhead, false)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
