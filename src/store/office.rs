@@ -382,6 +382,13 @@ impl Store {
 
     /// A rectification by id.
     pub async fn rectification(&self, id: i64) -> Result<Option<Rectification>, StoreError> {
-        Ok(self.ledger(None).await?.into_iter().find(|r| r.id == id))
+        Ok(sqlx::query_as::<_, Rectification>(concat!(
+            "SELECT ",
+            ledger_columns!(),
+            " FROM rectifications WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?)
     }
 }
