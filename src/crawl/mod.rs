@@ -261,7 +261,7 @@ pub async fn crawl(
     shutdown: impl Future<Output = Signal>,
 ) -> Result<CrawlReport, CrawlError> {
     // One crawler per store, for the whole run.
-    let _lock = store.lock_for_crawl()?;
+    let _lock = store.lock_for_crawl().await?;
     if let Some(window) = settings.window {
         let now = (settings.clock)();
         if !window.contains_instant(now) {

@@ -42,12 +42,22 @@ fn open_lock(location: &str, path: &PathBuf) -> Result<File, StoreError> {
 #[derive(Debug)]
 pub struct CrawlLock {
     _file: Option<File>,
+    /// On PostgreSQL: the session that holds the advisory lock. A connection of its own, not
+    /// the pool's, so the lock ends with it.
+    _session: Option<sqlx::PgConnection>,
 }
+
+/// The advisory lock key of zwgk's crawl lock: one crawl per PostgreSQL database (the store).
+/// The bytes of "zwgkcrwl".
+const PG_CRAWL_LOCK: i64 = 0x7a77_676b_6372_776c;
 
 impl CrawlLock {
     pub(super) fn take(location: &str) -> Result<CrawlLock, StoreError> {
         let Some(path) = lock_path(location) else {
-            return Ok(CrawlLock { _file: None });
+            return Ok(CrawlLock {
+                _file: None,
+                _session: None,
+            });
         };
         let mut file = open_lock(location, &path)?;
         match file.try_lock() {
@@ -84,7 +94,48 @@ impl CrawlLock {
                 source,
             });
         }
-        Ok(CrawlLock { _file: Some(file) })
+        Ok(CrawlLock {
+            _file: Some(file),
+            _session: None,
+        })
+    }
+}
+
+impl CrawlLock {
+    /// PostgreSQL: a session-level advisory lock on the store's database, held by a dedicated
+    /// connection. The server releases it when the connection ends, however the process ends.
+    pub(super) async fn take_postgres(location: &str) -> Result<CrawlLock, StoreError> {
+        use sqlx::Connection as _;
+        let open_error = |source| StoreError::Open {
+            location: location.to_string(),
+            source,
+        };
+        let mut session = sqlx::PgConnection::connect(location).await.map_err(open_error)?;
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(PG_CRAWL_LOCK)
+            .fetch_one(&mut session)
+            .await?;
+        if !taken {
+            // The holder's process id on its own machine is not known here; the server's
+            // backend pid of its session is, and `pg_stat_activity` shows its client address.
+            let holder: Option<i32> = sqlx::query_scalar(
+                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND objid = ($1 & 4294967295)::oid AND classid = (($1 >> 32) & 4294967295)::oid LIMIT 1",
+            )
+            .bind(PG_CRAWL_LOCK)
+            .fetch_optional(&mut session)
+            .await
+            .ok()
+            .flatten();
+            return Err(StoreError::Locked {
+                location: location.to_string(),
+                pid: holder.map_or_else(|| "unknown".to_string(), |pid| format!("PostgreSQL session {pid}")),
+            });
+        }
+        Ok(CrawlLock {
+            _file: None,
+            _session: Some(session),
+        })
     }
 }
 

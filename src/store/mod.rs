@@ -1,10 +1,24 @@
 //! The store: the only module that runs SQL.
 //!
 //! SQLite by default (WAL, a busy timeout, one writer task), opened from a path or a
-//! `sqlite://` URL. Every crawl fact lives here — the frontier, hosts, fetches with their
+//! `sqlite://` URL; PostgreSQL from a `postgres://` URL, for stores shared by many machines.
+//! Both run the same queries (`$N` placeholders, SQL both dialects accept), written once and
+//! compiled for each backend by `on_pool!`; the few statements the dialects spell differently
+//! pick their text with `Store::dialect`. Every crawl fact lives here — the frontier, hosts, fetches with their
 //! compressed bodies, links — so a killed process loses nothing already committed and each
 //! later stage can be rerun from the store alone. Queries are checked at run time
 //! (`sqlx::query`), never by the build-time macros, so no database is needed to compile.
+
+/// Runs `$body` with `$p` bound to the store's concrete pool (`&SqlitePool` or `&PgPool`): each
+/// query is written once and compiled for both backends.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
 
 mod assess_data;
 mod export_data;
@@ -27,8 +41,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -40,8 +55,6 @@ pub enum StoreError {
         location: String,
         source: sqlx::migrate::MigrateError,
     },
-    #[error("`{0}`: PostgreSQL stores are not supported yet; use a SQLite path")]
-    Unsupported(String),
     #[error("there is no store at `{0}`; crawl a site first (`zwgk crawl <URL> --db {0}`) or pass --db")]
     Missing(String),
     #[error("`{0}` is not a zwgk store: {1}")]
@@ -90,8 +103,20 @@ impl StoreError {
 /// A handle on the store. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: Pool,
     location: String,
+}
+
+/// The backend a store lives on.
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Whether a location names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
 /// What a store file holds.
@@ -101,12 +126,17 @@ enum Schema {
     Version(i64),
 }
 
-/// The migrations this zwgk applies, embedded at build time.
+/// The migrations this zwgk applies, embedded at build time: one directory per backend, with
+/// the same versions.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 /// The file behind a SQLite location (`PATH`, `sqlite:PATH`, `sqlite://PATH?…`); `None` for an
 /// in-memory store.
 pub fn file_of(location: &str) -> Option<PathBuf> {
+    if is_postgres(location) {
+        return None;
+    }
     let path = match location
         .strip_prefix("sqlite://")
         .or_else(|| location.strip_prefix("sqlite:"))
@@ -118,9 +148,6 @@ pub fn file_of(location: &str) -> Option<PathBuf> {
 }
 
 fn base_options(location: &str) -> Result<SqliteConnectOptions, StoreError> {
-    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(location.to_string()));
-    }
     if location.starts_with("sqlite:") {
         SqliteConnectOptions::from_str(location).map_err(|source| StoreError::Open {
             location: location.to_string(),
@@ -151,6 +178,9 @@ impl Store {
     }
 
     async fn open_once(location: &str) -> Result<Store, StoreError> {
+        if is_postgres(location) {
+            return Store::open_postgres(location).await;
+        }
         // Look before writing anything: opening in WAL mode rewrites the file's header, so a
         // file that is not ours is refused from a read-only look first.
         if let Some(path) = file_of(location)
@@ -188,20 +218,101 @@ impl Store {
                 source,
             })?;
         let store = Store {
-            pool,
+            pool: Pool::Sqlite(pool),
             location: location.to_string(),
         };
         if store.needs_migration().await? {
             let _guard = lock::migration_guard(location).await?;
             // Another process may have migrated while this one waited.
             if store.needs_migration().await? {
-                MIGRATOR.run(&store.pool).await.map_err(|source| StoreError::Migrate {
-                    location: location.to_string(),
-                    source,
-                })?;
+                store.migrate().await?;
             }
         }
         Ok(store)
+    }
+
+    /// A PostgreSQL store: the database must exist (the operator creates it); zwgk creates its
+    /// tables. sqlx's migrator holds an advisory lock while it migrates, so two first runs do
+    /// not both create them.
+    async fn open_postgres(location: &str) -> Result<Store, StoreError> {
+        let store = Store::connect_postgres(location, false).await?;
+        let checked = async {
+            if let Schema::Version(found) = store.schema().await?
+                && found > store_schema()
+            {
+                return Err(StoreError::Newer {
+                    location: location.to_string(),
+                    found,
+                    known: store_schema(),
+                });
+            }
+            if store.needs_migration().await? {
+                store.migrate().await?;
+            }
+            Ok(())
+        }
+        .await;
+        match checked {
+            Ok(()) => Ok(store),
+            Err(e) => {
+                store.close().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn connect_postgres(location: &str, read_only: bool) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            location: location.to_string(),
+            source,
+        };
+        let mut options = PgConnectOptions::from_str(location).map_err(open_error)?;
+        if read_only {
+            // Reading commands never write, on PostgreSQL too: the server refuses any write.
+            options = options.options([("default_transaction_read_only", "on")]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(open_error)?;
+        Ok(Store {
+            pool: Pool::Postgres(pool),
+            location: location.to_string(),
+        })
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let migrated = match &self.pool {
+            Pool::Sqlite(p) => MIGRATOR.run(p).await,
+            Pool::Postgres(p) => PG_MIGRATOR.run(p).await,
+        };
+        migrated.map_err(|source| StoreError::Migrate {
+            location: self.location.clone(),
+            source,
+        })
+    }
+
+    /// The migrations of this store's backend.
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.pool {
+            Pool::Sqlite(_) => &MIGRATOR,
+            Pool::Postgres(_) => &PG_MIGRATOR,
+        }
+    }
+
+    /// Whether the store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pool, Pool::Postgres(_))
+    }
+
+    /// The text of a statement the two dialects spell differently.
+    fn dialect<'a>(&self, sqlite: &'a str, postgres: &'a str) -> &'a str {
+        match self.pool {
+            Pool::Sqlite(_) => sqlite,
+            Pool::Postgres(_) => postgres,
+        }
     }
 
     async fn needs_migration(&self) -> Result<bool, StoreError> {
@@ -217,6 +328,10 @@ impl Store {
     /// evidence copy) is opened immutable.
     pub async fn open_read(location: &str) -> Result<Store, StoreError> {
         let file = file_of(location);
+        if is_postgres(location) {
+            let store = Store::connect_postgres(location, true).await?;
+            return store.refuse_unless_current(location).await;
+        }
         if let Some(path) = &file
             && !path.is_file()
         {
@@ -231,7 +346,16 @@ impl Store {
             };
             can_write(path) && can_write(dir)
         });
-        let store = Store::connect_read(location, writable).await?;
+        Store::connect_read(location, writable)
+            .await?
+            .refuse_unless_current(location)
+            .await
+    }
+
+    /// The store when it holds zwgk's schema at this zwgk's version; closed and refused
+    /// otherwise.
+    async fn refuse_unless_current(self, location: &str) -> Result<Store, StoreError> {
+        let store = self;
         let schema = match store.schema().await {
             Ok(schema) => schema,
             Err(e) => {
@@ -282,7 +406,7 @@ impl Store {
                 source,
             })?;
         Ok(Store {
-            pool,
+            pool: Pool::Sqlite(pool),
             location: location.to_string(),
         })
     }
@@ -290,11 +414,12 @@ impl Store {
     /// What the file holds: nothing yet, another application's tables, or zwgk's schema at
     /// a version (its newest migration).
     async fn schema(&self) -> Result<Schema, StoreError> {
-        let tables: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|source| self.open_error(source))?;
+        let tables_sql = self.dialect(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+        );
+        let tables: Vec<String> = on_pool!(self, p => sqlx::query_scalar(tables_sql).fetch_all(p).await)
+            .map_err(|source| self.open_error(source))?;
         if !tables.iter().any(|t| t == "_sqlx_migrations") {
             return Ok(if tables.is_empty() {
                 Schema::Empty
@@ -305,13 +430,14 @@ impl Store {
                 ))
             });
         }
-        let applied: Vec<(i64, Vec<u8>)> =
+        let applied: Vec<(i64, Vec<u8>)> = on_pool!(self, p => {
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?;
+                .fetch_all(p)
+                .await?
+        });
         // The same version with another checksum is another application's sqlx migrations.
         for (version, checksum) in &applied {
-            if let Some(ours) = MIGRATOR.iter().find(|m| m.version == *version)
+            if let Some(ours) = self.migrator().iter().find(|m| m.version == *version)
                 && ours.checksum.as_ref() != checksum.as_slice()
             {
                 return Ok(Schema::Foreign(format!("its migration {version} is not zwgk's")));
@@ -336,31 +462,39 @@ impl Store {
         file_of(&self.location)
     }
 
-    fn pool(&self) -> &SqlitePool {
-        &self.pool
-    }
-
     /// Starts the single writer task. All crawl writes go through it.
     pub async fn writer(&self, capacity: usize) -> Result<Writer, StoreError> {
-        let conn = self.pool.acquire().await?;
+        let conn = match &self.pool {
+            Pool::Sqlite(p) => writer::Conn::Sqlite(p.acquire().await?),
+            Pool::Postgres(p) => writer::Conn::Postgres(p.acquire().await?),
+        };
         Ok(Writer::spawn(conn, capacity))
     }
 
-    /// Takes the store's crawl lock: one crawler per store. Released when dropped, and by the
-    /// operating system when the process dies, so a killed crawl never leaves it held.
-    pub fn lock_for_crawl(&self) -> Result<lock::CrawlLock, StoreError> {
-        lock::CrawlLock::take(&self.location)
+    /// Takes the store's crawl lock: one crawler per store. Released when dropped, and when the
+    /// process dies (by the operating system for a file's flock, by the server for a
+    /// PostgreSQL session's advisory lock), so a killed crawl never leaves it held.
+    pub async fn lock_for_crawl(&self) -> Result<lock::CrawlLock, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => lock::CrawlLock::take(&self.location),
+            Pool::Postgres(_) => lock::CrawlLock::take_postgres(&self.location).await,
+        }
     }
 
-    /// SQLite's own check of the whole file: `["ok"]` when the store is sound.
+    /// The backend's own check: SQLite's `integrity_check` of the whole file, `["ok"]` when
+    /// the store is sound; PostgreSQL checks its pages itself, and answers `ok` when it serves.
     pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => sqlx::query_scalar("PRAGMA integrity_check").fetch_all(p).await?,
+            Pool::Postgres(p) => sqlx::query_scalar("SELECT 'ok'::text").fetch_all(p).await?,
+        })
     }
 
     pub async fn close(self) {
-        self.pool.close().await;
+        match self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
     }
 }
 

@@ -201,124 +201,134 @@ pub struct SentNotice<'a> {
 impl Store {
     /// Records an assessor's verdict; the leaf's earlier verdict is kept as history.
     pub async fn add_manual(&self, m: &NewManual) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let mut sha = None;
-        if let Some((_, bytes)) = &m.evidence_file {
-            let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
-            sqlx::query("INSERT OR IGNORE INTO bodies (sha256, size, codec, data) VALUES (?, ?, 'zstd', ?)")
-                .bind(&hash)
-                .bind(bytes.len() as i64)
-                .bind(compress_body(bytes))
-                .execute(&mut *tx)
-                .await?;
-            sha = Some(hash);
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO manual_verdicts (catalog, leaf_id, status, score, note, evidence_url, evidence_name, evidence_sha256, \
-             assessor, set_at, expires_on, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&m.catalog)
-        .bind(&m.leaf_id)
-        .bind(&m.status)
-        .bind(m.score)
-        .bind(&m.note)
-        .bind(&m.evidence_url)
-        .bind(m.evidence_file.as_ref().map(|(name, _)| name.clone()))
-        .bind(&sha)
-        .bind(&m.assessor)
-        .bind(now_text())
-        .bind(&m.expires_on)
-        .bind(&m.source)
-        .fetch_one(&mut *tx)
-        .await?
-        .get(0);
-        sqlx::query(
-            "UPDATE manual_verdicts SET replaced_by = ?1 WHERE catalog = ?2 AND leaf_id = ?3 AND id <> ?1 AND replaced_by IS NULL",
-        )
-        .bind(id)
-        .bind(&m.catalog)
-        .bind(&m.leaf_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut sha = None;
+            if let Some((_, bytes)) = &m.evidence_file {
+                let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+                sqlx::query("INSERT INTO bodies (sha256, size, codec, data) VALUES ($1, $2, 'zstd', $3) ON CONFLICT DO NOTHING")
+                    .bind(&hash)
+                    .bind(bytes.len() as i64)
+                    .bind(compress_body(bytes))
+                    .execute(&mut *tx)
+                    .await?;
+                sha = Some(hash);
+            }
+            let id: i64 = sqlx::query(
+                "INSERT INTO manual_verdicts (catalog, leaf_id, status, score, note, evidence_url, evidence_name, evidence_sha256, \
+                 assessor, set_at, expires_on, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            )
+            .bind(&m.catalog)
+            .bind(&m.leaf_id)
+            .bind(&m.status)
+            .bind(m.score)
+            .bind(&m.note)
+            .bind(&m.evidence_url)
+            .bind(m.evidence_file.as_ref().map(|(name, _)| name.clone()))
+            .bind(&sha)
+            .bind(&m.assessor)
+            .bind(now_text())
+            .bind(&m.expires_on)
+            .bind(&m.source)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+            sqlx::query(
+                "UPDATE manual_verdicts SET replaced_by = $1 WHERE catalog = $2 AND leaf_id = $3 AND id <> $1 AND replaced_by IS NULL",
+            )
+            .bind(id)
+            .bind(&m.catalog)
+            .bind(&m.leaf_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// The current verdict of every leaf of a catalog (expired ones included: the caller
     /// decides against its as-of date), or with `history` every verdict ever recorded.
     pub async fn manual_verdicts(&self, catalog: Option<&str>, history: bool) -> Result<Vec<StoredManual>, StoreError> {
-        Ok(sqlx::query_as::<_, StoredManual>(concat!(
-            "SELECT ",
-            manual_columns!(),
-            " FROM manual_verdicts WHERE (?1 IS NULL OR catalog = ?1) AND (?2 OR replaced_by IS NULL) ORDER BY leaf_id, id"
-        ))
-        .bind(catalog)
-        .bind(history)
-        .fetch_all(self.pool())
-        .await?)
+        on_pool!(self, p => {
+            Ok(sqlx::query_as::<_, StoredManual>(concat!(
+                "SELECT ",
+                manual_columns!(),
+                " FROM manual_verdicts WHERE ($1 IS NULL OR catalog = $1) AND ($2 OR replaced_by IS NULL) ORDER BY leaf_id, id"
+            ))
+            .bind(catalog)
+            .bind(history)
+            .fetch_all(p)
+            .await?)
+        })
     }
 
     /// Records the problems a month's 通报 sent; a problem already recorded for that month
     /// and unit keeps its first 整改期限.
     pub async fn record_sent(&self, notice: &SentNotice<'_>, problems: &[SentProblem]) -> Result<usize, StoreError> {
-        let SentNotice {
-            site_id,
-            catalog,
-            month,
-            run_id,
-            sent_on,
-            deadline,
-        } = *notice;
-        let mut tx = self.pool().begin().await?;
-        let mut added = 0;
-        for p in problems {
-            added += sqlx::query(
-                "INSERT OR IGNORE INTO rectifications (site_id, catalog, leaf_id, question, unit, month, sent_run, sent_on, deadline, problem, status) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')",
-            )
-            .bind(site_id)
-            .bind(catalog)
-            .bind(&p.leaf_id)
-            .bind(&p.question)
-            .bind(&p.unit)
-            .bind(month)
-            .bind(run_id)
-            .bind(sent_on)
-            .bind(deadline)
-            .bind(&p.problem)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
-        }
-        tx.commit().await?;
-        Ok(added)
+        on_pool!(self, p => {
+            let SentNotice {
+                site_id,
+                catalog,
+                month,
+                run_id,
+                sent_on,
+                deadline,
+            } = *notice;
+            let mut tx = p.begin().await?;
+            let mut added = 0;
+            for p in problems {
+                added += sqlx::query(
+                    "INSERT INTO rectifications (site_id, catalog, leaf_id, question, unit, month, sent_run, sent_on, deadline, problem, status) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open') ON CONFLICT DO NOTHING",
+                )
+                .bind(site_id)
+                .bind(catalog)
+                .bind(&p.leaf_id)
+                .bind(&p.question)
+                .bind(&p.unit)
+                .bind(month)
+                .bind(run_id)
+                .bind(sent_on)
+                .bind(deadline)
+                .bind(&p.problem)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok(added)
+        })
     }
 
     /// The 整改台账 of a site (every site when `None`), newest month first.
     pub async fn ledger(&self, site_id: Option<i64>) -> Result<Vec<Rectification>, StoreError> {
-        Ok(sqlx::query_as::<_, Rectification>(concat!(
-            "SELECT ",
-            ledger_columns!(),
-            " FROM rectifications WHERE (?1 IS NULL OR site_id = ?1) ORDER BY month DESC, unit, leaf_id"
-        ))
-        .bind(site_id)
-        .fetch_all(self.pool())
-        .await?)
+        on_pool!(self, p => {
+            Ok(sqlx::query_as::<_, Rectification>(concat!(
+                "SELECT ",
+                ledger_columns!(),
+                " FROM rectifications WHERE ($1 IS NULL OR site_id = $1) ORDER BY month DESC, unit, leaf_id"
+            ))
+            .bind(site_id)
+            .fetch_all(p)
+            .await?)
+        })
     }
 
     /// Records a unit's response to a problem.
     pub async fn respond(&self, id: i64, response: &str, responder: &str) -> Result<bool, StoreError> {
-        Ok(
-            sqlx::query("UPDATE rectifications SET response = ?, responder = ?, responded_at = ? WHERE id = ?")
-                .bind(response)
-                .bind(responder)
-                .bind(now_text())
-                .bind(id)
-                .execute(self.pool())
-                .await?
-                .rows_affected()
-                == 1,
-        )
+        on_pool!(self, p => {
+            Ok(
+                sqlx::query("UPDATE rectifications SET response = $1, responder = $2, responded_at = $3 WHERE id = $4")
+                    .bind(response)
+                    .bind(responder)
+                    .bind(now_text())
+                    .bind(id)
+                    .execute(p)
+                    .await?
+                    .rows_affected()
+                    == 1,
+            )
+        })
     }
 
     /// Re-checks every problem not yet fixed against a later run: fixed when the leaf is no
@@ -332,63 +342,69 @@ impl Store {
         as_of: chrono::NaiveDate,
         still_problems: &std::collections::HashSet<(String, String)>,
     ) -> Result<Vec<Rectification>, StoreError> {
-        let open = sqlx::query_as::<_, Rectification>(concat!(
-            "SELECT ",
-            ledger_columns!(),
-            " FROM rectifications WHERE site_id = ? AND catalog = ? AND status <> 'fixed' AND sent_run < ?"
-        ))
-        .bind(site_id)
-        .bind(catalog)
-        .bind(run_id)
-        .fetch_all(self.pool())
-        .await?;
-        let mut tx = self.pool().begin().await?;
-        let mut checked = Vec::new();
-        for mut item in open {
-            let past_deadline = chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
-            item.status = if !still_problems.contains(&(item.leaf_id.clone(), item.unit.clone())) {
-                "fixed"
-            } else if past_deadline {
-                "overdue"
-            } else {
-                "open"
+        on_pool!(self, p => {
+            let open = sqlx::query_as::<_, Rectification>(concat!(
+                "SELECT ",
+                ledger_columns!(),
+                " FROM rectifications WHERE site_id = $1 AND catalog = $2 AND status <> 'fixed' AND sent_run < $3"
+            ))
+            .bind(site_id)
+            .bind(catalog)
+            .bind(run_id)
+            .fetch_all(p)
+            .await?;
+            let mut tx = p.begin().await?;
+            let mut checked = Vec::new();
+            for mut item in open {
+                let past_deadline = chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
+                item.status = if !still_problems.contains(&(item.leaf_id.clone(), item.unit.clone())) {
+                    "fixed"
+                } else if past_deadline {
+                    "overdue"
+                } else {
+                    "open"
+                }
+                .to_string();
+                item.checked_run = Some(run_id);
+                item.checked_on = Some(as_of.to_string());
+                sqlx::query("UPDATE rectifications SET status = $1, checked_run = $2, checked_on = $3 WHERE id = $4")
+                    .bind(&item.status)
+                    .bind(run_id)
+                    .bind(as_of.to_string())
+                    .bind(item.id)
+                    .execute(&mut *tx)
+                    .await?;
+                checked.push(item);
             }
-            .to_string();
-            item.checked_run = Some(run_id);
-            item.checked_on = Some(as_of.to_string());
-            sqlx::query("UPDATE rectifications SET status = ?, checked_run = ?, checked_on = ? WHERE id = ?")
-                .bind(&item.status)
-                .bind(run_id)
-                .bind(as_of.to_string())
-                .bind(item.id)
-                .execute(&mut *tx)
-                .await?;
-            checked.push(item);
-        }
-        tx.commit().await?;
-        Ok(checked)
+            tx.commit().await?;
+            Ok(checked)
+        })
     }
 
     /// The content type a body was first served with (`None` for an uploaded file or a body
     /// no fetch answered with), so a stored snapshot is shown as what it was.
     pub async fn body_content_type(&self, sha256: &str) -> Result<Option<String>, StoreError> {
-        let ct: Option<Option<String>> =
-            sqlx::query_scalar("SELECT content_type FROM fetches WHERE sha256 = ? ORDER BY id LIMIT 1")
-                .bind(sha256)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(ct.flatten())
+        on_pool!(self, p => {
+            let ct: Option<Option<String>> =
+                sqlx::query_scalar("SELECT content_type FROM fetches WHERE sha256 = $1 ORDER BY id LIMIT 1")
+                    .bind(sha256)
+                    .fetch_optional(p)
+                    .await?;
+            Ok(ct.flatten())
+        })
     }
 
     /// A rectification by id.
     pub async fn rectification(&self, id: i64) -> Result<Option<Rectification>, StoreError> {
-        Ok(sqlx::query_as::<_, Rectification>(concat!(
-            "SELECT ",
-            ledger_columns!(),
-            " FROM rectifications WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?)
+        on_pool!(self, p => {
+            Ok(sqlx::query_as::<_, Rectification>(concat!(
+                "SELECT ",
+                ledger_columns!(),
+                " FROM rectifications WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(p)
+            .await?)
+        })
     }
 }

@@ -3,11 +3,27 @@
 //! funnelling writes here avoids "database is locked" and lets a batch commit many pages at once.
 
 use sqlx::pool::PoolConnection;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::{ClaimedUrl, StoreError};
+
+/// The writer's connection, on either backend.
+pub(super) enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection, like `on_pool!` for the store.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            Conn::Postgres($c) => $body,
+        }
+    };
+}
 
 /// A link found on a fetched page.
 #[derive(Debug, Clone)]
@@ -133,7 +149,7 @@ type WriterTask = JoinHandle<Result<(), StoreError>>;
 const BATCH_MAX: usize = 512;
 
 impl Writer {
-    pub(super) fn spawn(conn: PoolConnection<Sqlite>, capacity: usize) -> Writer {
+    pub(super) fn spawn(conn: Conn, capacity: usize) -> Writer {
         let (tx, rx) = mpsc::channel(capacity);
         let handle = tokio::spawn(run_writer(conn, rx));
         Writer {
@@ -183,11 +199,19 @@ impl Writer {
     }
 }
 
-async fn run_writer(mut conn: PoolConnection<Sqlite>, mut rx: mpsc::Receiver<WriteOp>) -> Result<(), StoreError> {
+async fn run_writer(mut conn: Conn, mut rx: mpsc::Receiver<WriteOp>) -> Result<(), StoreError> {
     while let Some(first) = rx.recv().await {
         let mut flushes = Vec::new();
         let mut claims = Vec::new();
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        // SQLite takes the write lock at BEGIN IMMEDIATE rather than at the first write, so a
+        // batch never fails half-way on a lock; PostgreSQL locks rows as it goes.
+        let begin = match conn {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        };
+        on_conn!(&mut conn, c => {
+            sqlx::query(begin).execute(&mut **c).await?;
+        });
         let mut op = Some(first);
         let mut count = 0;
         while let Some(current) = op.take() {
@@ -197,7 +221,9 @@ async fn run_writer(mut conn: PoolConnection<Sqlite>, mut rx: mpsc::Receiver<Wri
                 op = rx.try_recv().ok();
             }
         }
-        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        on_conn!(&mut conn, c => {
+            sqlx::query("COMMIT").execute(&mut **c).await?;
+        });
         // Replies go out only after the commit, so what a caller sees is durable.
         for (reply, batch) in claims {
             let _ = reply.send(Ok(batch));
@@ -212,11 +238,21 @@ async fn run_writer(mut conn: PoolConnection<Sqlite>, mut rx: mpsc::Receiver<Wri
 type ClaimReply = (oneshot::Sender<Result<ClaimBatch, StoreError>>, ClaimBatch);
 
 async fn apply(
-    conn: &mut PoolConnection<Sqlite>,
+    conn: &mut Conn,
     op: WriteOp,
     flushes: &mut Vec<oneshot::Sender<()>>,
     claims: &mut Vec<ClaimReply>,
 ) -> Result<(), StoreError> {
+    let op = match op {
+        WriteOp::Record(fetch) => return record_fetch(conn, *fetch).await,
+        WriteOp::AddUrls {
+            site_id,
+            from_url_id,
+            urls,
+        } => return insert_urls(conn, site_id, from_url_id, &urls).await,
+        op => op,
+    };
+    on_conn!(conn, c => {
     match op {
         WriteOp::Claim {
             site_id,
@@ -226,36 +262,32 @@ async fn apply(
         } => {
             let urls = sqlx::query_as::<_, ClaimedUrl>(
                 "UPDATE urls SET state = 'claimed' WHERE id IN ( \
-                   SELECT id FROM urls WHERE site_id = ?1 AND state = 'queued' AND next_try_ms <= ?2 \
-                   ORDER BY depth, id LIMIT ?3) \
+                   SELECT id FROM urls WHERE site_id = $1 AND state = 'queued' AND next_try_ms <= $2 \
+                   ORDER BY depth, id LIMIT $3) \
                  RETURNING id, url, origin, kind, depth, attempts, calendar_steps, etag, last_modified, last_sha256, last_status",
             )
             .bind(site_id)
             .bind(now_ms)
             .bind(limit)
-            .fetch_all(&mut **conn)
+            .fetch_all(&mut **c)
             .await?;
             let next_due_ms: Option<i64> =
-                sqlx::query("SELECT MIN(next_try_ms) FROM urls WHERE site_id = ? AND state = 'queued'")
+                sqlx::query("SELECT MIN(next_try_ms) FROM urls WHERE site_id = $1 AND state = 'queued'")
                     .bind(site_id)
-                    .fetch_one(&mut **conn)
+                    .fetch_one(&mut **c)
                     .await?
                     .get(0);
             let mut urls = urls;
             urls.sort_by_key(|u| (u.depth, u.id));
             claims.push((reply, ClaimBatch { urls, next_due_ms }));
         }
-        WriteOp::Record(fetch) => record_fetch(conn, *fetch).await?,
-        WriteOp::AddUrls {
-            site_id,
-            from_url_id,
-            urls,
-        } => insert_urls(conn, site_id, from_url_id, &urls).await?,
+        // Writes of many rows, in functions of their own.
+        WriteOp::Record(_) | WriteOp::AddUrls { .. } => {}
         WriteOp::Block { url_id, reason } => {
-            sqlx::query("UPDATE urls SET state = 'blocked', last_error = ? WHERE id = ?")
+            sqlx::query("UPDATE urls SET state = 'blocked', last_error = $1 WHERE id = $2")
                 .bind(reason)
                 .bind(url_id)
-                .execute(&mut **conn)
+                .execute(&mut **c)
                 .await?;
         }
         WriteOp::HoldHost {
@@ -264,26 +296,26 @@ async fn apply(
             reason,
         } => {
             sqlx::query(
-                "UPDATE urls SET state = 'held', last_error = ? WHERE site_id = ? AND origin = ? AND state IN ('queued', 'claimed')",
+                "UPDATE urls SET state = 'held', last_error = $1 WHERE site_id = $2 AND origin = $3 AND state IN ('queued', 'claimed')",
             )
             .bind(&reason)
             .bind(site_id)
             .bind(&origin)
-            .execute(&mut **conn)
+            .execute(&mut **c)
             .await?;
         }
         WriteOp::Host(host) => {
             sqlx::query(
                 "INSERT INTO hosts (origin, robots_status, robots_body, robots_fetched_at, robots_fetched_ms, crawl_delay_ms, \
                    backoff_until_ms, consecutive_failures, throttled_count, paused_reason) \
-                 VALUES (?1, ?2, ?3, CASE WHEN ?4 IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ?4 / 1000.0, 'unixepoch') END, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT(origin) DO UPDATE SET \
-                   robots_status = CASE WHEN ?10 THEN ?2 ELSE robots_status END, \
-                   robots_body = CASE WHEN ?10 THEN ?3 ELSE robots_body END, \
-                   robots_fetched_at = CASE WHEN ?10 THEN excluded.robots_fetched_at ELSE robots_fetched_at END, \
-                   robots_fetched_ms = CASE WHEN ?10 THEN ?4 ELSE robots_fetched_ms END, \
-                   crawl_delay_ms = CASE WHEN ?10 THEN ?5 ELSE crawl_delay_ms END, \
-                   backoff_until_ms = ?6, consecutive_failures = ?7, throttled_count = ?8, paused_reason = ?9",
+                   robots_status = CASE WHEN $10 THEN $2 ELSE hosts.robots_status END, \
+                   robots_body = CASE WHEN $10 THEN $3 ELSE hosts.robots_body END, \
+                   robots_fetched_at = CASE WHEN $10 THEN excluded.robots_fetched_at ELSE hosts.robots_fetched_at END, \
+                   robots_fetched_ms = CASE WHEN $10 THEN $4 ELSE hosts.robots_fetched_ms END, \
+                   crawl_delay_ms = CASE WHEN $10 THEN $5 ELSE hosts.crawl_delay_ms END, \
+                   backoff_until_ms = $6, consecutive_failures = $7, throttled_count = $8, paused_reason = $9",
             )
             .bind(&host.origin)
             .bind(host.robots_status)
@@ -295,54 +327,59 @@ async fn apply(
             .bind(host.throttled_count)
             .bind(&host.paused_reason)
             .bind(host.updates_robots)
-            .execute(&mut **conn)
+            .bind(host.robots_fetched_ms.and_then(chrono::DateTime::from_timestamp_millis).map(|t| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            }))
+            .execute(&mut **c)
             .await?;
         }
         WriteOp::Flush(reply) => flushes.push(reply),
         WriteOp::HasAnsweredOk { url_id, reply } => {
             let answered: bool = sqlx::query(
-                "SELECT EXISTS (SELECT 1 FROM fetches WHERE url_id = ? AND (status BETWEEN 200 AND 299 OR status = 304))",
+                "SELECT EXISTS (SELECT 1 FROM fetches WHERE url_id = $1 AND (status BETWEEN 200 AND 299 OR status = 304))",
             )
             .bind(url_id)
-            .fetch_one(&mut **conn)
+            .fetch_one(&mut **c)
             .await?
             .get(0);
             // A read: the answer needs no commit, and the asker may have gone.
             let _ = reply.send(answered);
         }
     }
+    });
     Ok(())
 }
 
-async fn record_fetch(conn: &mut PoolConnection<Sqlite>, f: NewFetch) -> Result<(), StoreError> {
+async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
+    let mut f = f;
+    on_conn!(&mut *conn, c => {
     if let (Some(sha), Some(data), Some(size)) = (&f.sha256, &f.compressed_body, f.body_size) {
         sqlx::query(
-            "INSERT INTO bodies (sha256, size, codec, data) VALUES (?, ?, 'zstd', ?) ON CONFLICT(sha256) DO NOTHING",
+            "INSERT INTO bodies (sha256, size, codec, data) VALUES ($1, $2, 'zstd', $3) ON CONFLICT(sha256) DO NOTHING",
         )
         .bind(sha)
         .bind(size)
         .bind(data)
-        .execute(&mut **conn)
+        .execute(&mut **c)
         .await?;
     }
-    let mut f = f;
     if f.url_id == 0 {
         f.url_id = sqlx::query(
-            "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES (?, ?, ?, ?, 0, 'done') \
+            "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES ($1, $2, $3, $4, 0, 'done') \
              ON CONFLICT(site_id, url) DO UPDATE SET state = 'done' RETURNING id",
         )
         .bind(f.site_id)
         .bind(&f.url)
         .bind(&f.origin)
         .bind(f.kind)
-        .fetch_one(&mut **conn)
+        .fetch_one(&mut **c)
         .await?
         .get(0);
     }
     let fetch_id: i64 = sqlx::query(
         "INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
            request_headers, response_headers, etag, last_modified, content_type, encoding, encoding_source, body_size, sha256) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(f.run_id)
     .bind(f.url_id)
@@ -363,13 +400,13 @@ async fn record_fetch(conn: &mut PoolConnection<Sqlite>, f: NewFetch) -> Result<
     .bind(&f.encoding_source)
     .bind(f.body_size)
     .bind(&f.sha256)
-    .fetch_one(&mut **conn)
+    .fetch_one(&mut **c)
     .await?
     .get(0);
     if f.updates_validators {
         sqlx::query(
-            "UPDATE urls SET state = ?, attempts = ?, next_try_ms = ?, last_error = ?, etag = ?, last_modified = ?, \
-               last_sha256 = ?, last_status = ?, last_fetch_id = ? WHERE id = ?",
+            "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, etag = $5, last_modified = $6, \
+               last_sha256 = $7, last_status = $8, last_fetch_id = $9 WHERE id = $10",
         )
         .bind(f.url_state)
         .bind(f.attempts)
@@ -381,11 +418,11 @@ async fn record_fetch(conn: &mut PoolConnection<Sqlite>, f: NewFetch) -> Result<
         .bind(f.status)
         .bind(fetch_id)
         .bind(f.url_id)
-        .execute(&mut **conn)
+        .execute(&mut **c)
         .await?;
     } else {
         sqlx::query(
-            "UPDATE urls SET state = ?, attempts = ?, next_try_ms = ?, last_error = ?, last_fetch_id = ? WHERE id = ?",
+            "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, last_fetch_id = $5 WHERE id = $6",
         )
         .bind(f.url_state)
         .bind(f.attempts)
@@ -393,33 +430,35 @@ async fn record_fetch(conn: &mut PoolConnection<Sqlite>, f: NewFetch) -> Result<
         .bind(&f.error)
         .bind(fetch_id)
         .bind(f.url_id)
-        .execute(&mut **conn)
+        .execute(&mut **c)
         .await?;
     }
     for chunk in f.links.chunks(150) {
-        let mut builder: QueryBuilder<Sqlite> =
+        let mut builder =
             QueryBuilder::new("INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) ");
         builder.push_values(chunk, |mut row, link| {
             row.push_bind(fetch_id)
                 .push_bind(&link.to_url)
                 .push_bind(&link.anchor)
                 .push_bind(link.kind)
-                .push_bind(link.is_in_scope)
+                .push_bind(i64::from(link.is_in_scope))
                 .push_bind(&link.skipped);
         });
-        builder.build().execute(&mut **conn).await?;
+        builder.build().execute(&mut **c).await?;
     }
+    });
     insert_urls(conn, f.site_id, Some(f.url_id), &f.new_urls).await
 }
 
 async fn insert_urls(
-    conn: &mut PoolConnection<Sqlite>,
+    conn: &mut Conn,
     site_id: i64,
     from_url_id: Option<i64>,
     urls: &[NewUrl],
 ) -> Result<(), StoreError> {
+    on_conn!(conn, c => {
     for chunk in urls.chunks(120) {
-        let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut builder = QueryBuilder::new(
             "INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) ",
         );
         builder.push_values(chunk, |mut row, url| {
@@ -433,7 +472,8 @@ async fn insert_urls(
                 .push_bind(url.calendar_steps);
         });
         builder.push(" ON CONFLICT(site_id, url) DO NOTHING");
-        builder.build().execute(&mut **conn).await?;
+        builder.build().execute(&mut **c).await?;
     }
+    });
     Ok(())
 }

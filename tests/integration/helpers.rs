@@ -11,25 +11,69 @@ use zwgk::crawl::{self, CrawlReport, CrawlSettings};
 use zwgk::serve::SiteServer;
 use zwgk::store::Store;
 
-/// A store in its own temporary directory (removed on drop).
+/// A store with its own temporary directory (removed on drop) for the outputs beside it.
+///
+/// A SQLite file in that directory; with the `postgres-tests` feature, a fresh database on the
+/// PostgreSQL server that `ZWGK_TEST_POSTGRES` names, so every test written with `TestStore`
+/// runs on PostgreSQL. Without the variable those tests fail: they never fall back to SQLite.
 pub struct TestStore {
     pub store: Store,
     pub dir: TempDir,
+    location: String,
 }
 
 impl TestStore {
     pub async fn new() -> TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("zwgk.db");
-        let store = Store::open(path.to_str().expect("utf-8 temp path"))
-            .await
-            .expect("open store");
-        TestStore { store, dir }
+        let location = new_store_location(dir.path()).await;
+        let store = Store::open(&location).await.expect("open store");
+        TestStore { store, dir, location }
     }
 
+    /// What `--db` takes: the file's path, or the database's URL.
     pub fn path(&self) -> String {
-        self.dir.path().join("zwgk.db").to_string_lossy().into_owned()
+        self.location.clone()
     }
+}
+
+/// Where a new test store lives: `DIR/zwgk.db`, or a new PostgreSQL database.
+pub async fn new_store_location(dir: &std::path::Path) -> String {
+    if cfg!(feature = "postgres-tests") {
+        postgres_database().await
+    } else {
+        dir.join("zwgk.db").to_string_lossy().into_owned()
+    }
+}
+
+/// A new, empty database on the test server, as a URL.
+pub async fn postgres_database() -> String {
+    use sqlx::Connection as _;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let server = std::env::var("ZWGK_TEST_POSTGRES").expect(
+        "the postgres-tests feature needs ZWGK_TEST_POSTGRES=postgres://USER@HOST:PORT/DB (a server the tests may \
+         create databases on; `.ci/postgres.sh start` makes one)",
+    );
+    let mut admin = sqlx::PgConnection::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("ZWGK_TEST_POSTGRES={server}: cannot connect: {e}"));
+    let name = format!(
+        "zwgk_t{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
+    // The name is ours (digits and letters), never test input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+    admin.close().await.ok();
+    let mut url = url::Url::parse(&server).expect("ZWGK_TEST_POSTGRES is a URL");
+    url.set_path(&name);
+    url.to_string()
 }
 
 /// Settings for tests: no rate limit, short backoffs and timeouts.
