@@ -28,8 +28,9 @@ pub enum Command {
     /// The first run of a site fetches everything reachable from START_URL. A run that was
     /// interrupted (Ctrl-C, a crash, kill -9) is continued by running the same command again.
     /// A later run of a finished site sends conditional requests and reports pages that are
-    /// new, changed, unchanged or removed.
-    Crawl(CrawlArgs),
+    /// new, changed, unchanged or removed. With --worker, several processes on one or many
+    /// machines share one crawl through a PostgreSQL store.
+    Crawl(CrawlCommand),
     /// Run the whole pipeline on the bundled fixture site, served on 127.0.0.1.
     Demo(DemoArgs),
     /// Serve a directory as a site on 127.0.0.1 (the fixture site, or a benchmark site).
@@ -447,6 +448,26 @@ pub struct InspectArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CrawlCommand {
+    #[command(flatten)]
+    pub crawl: CrawlArgs,
+    /// Work as one of several crawl workers sharing the site's open run through a PostgreSQL
+    /// store (`--db postgres://…`): URLs are claimed with leases, each host's pace is kept in
+    /// the database for all workers together. Start as many as wanted, on any machines, with
+    /// the same start URL and settings; the first opens the run, the last to find the frontier
+    /// empty finishes it.
+    #[arg(long)]
+    pub worker: bool,
+    /// This worker's name in the store's claims (default: host name and process id).
+    #[arg(long, value_name = "NAME", requires = "worker")]
+    pub worker_id: Option<String>,
+    /// How long a claimed URL stays this worker's, in seconds; a dead worker's URLs return to
+    /// the queue when it ends. Must exceed --timeout.
+    #[arg(long, value_name = "SECS", default_value_t = 300, requires = "worker")]
+    pub lease: u64,
+}
+
+#[derive(Debug, Args)]
 pub struct CrawlArgs {
     /// The page to start from, normally the portal's home page (`audit --sites` takes the
     /// sites from its file instead).
@@ -525,8 +546,9 @@ pub struct RunSelect {
 
 #[derive(Debug, Args)]
 pub struct StoreArgs {
-    /// The store: a SQLite file path or a `sqlite://` URL. `crawl` and `audit` create it;
-    /// the other commands read an existing one and never create an empty store.
+    /// The store: a SQLite file path or `sqlite://` URL, or a `postgres://` URL of an existing
+    /// database. `crawl` and `audit` create a SQLite file (and zwgk's tables); the other
+    /// commands read an existing store and never create an empty one.
     #[arg(long, default_value = "zwgk.db", env = "ZWGK_DB")]
     pub db: String,
 }

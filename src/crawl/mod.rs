@@ -29,7 +29,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::shutdown::Signal;
-use crate::store::{ClaimedUrl, HostUpdate, RunSummary, Store, StoreError, WriteOp, Writer};
+use crate::store::{ClaimedUrl, HostUpdate, Lease, RunSummary, Store, StoreError, WriteOp, Writer};
 use canonical::Canonicalizer;
 use fetch::{FetchError, HttpSettings};
 use politeness::{HostPacer, MonotonicClock, PacingSettings};
@@ -61,6 +61,30 @@ pub struct CrawlSettings {
     /// Fetch only inside this window (China time); outside it the run stays open.
     pub window: Option<window::TimeWindow>,
     pub clock: window::Clock,
+    /// One of several workers sharing the crawl through a PostgreSQL store (`crawl --worker`).
+    pub worker: Option<WorkerSettings>,
+}
+
+/// A crawl worker: its name in the store's claims and how long a claim is its own.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub id: String,
+    /// Longer than any fetch can take (request timeout and retry waits): a worker that still
+    /// works never loses a claim; one that died gives its URLs back when the lease ends.
+    pub lease: Duration,
+}
+
+impl WorkerSettings {
+    /// `host:pid` unless named.
+    pub fn new(id: Option<String>, lease: Duration) -> WorkerSettings {
+        let id = id.unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".to_string());
+            format!("{host}:{}", std::process::id())
+        });
+        WorkerSettings { id, lease }
+    }
 }
 
 impl CrawlSettings {
@@ -84,6 +108,7 @@ impl CrawlSettings {
             progress: progress::ProgressMode::Off,
             window: None,
             clock: window::system_clock(),
+            worker: None,
         }
     }
 
@@ -246,6 +271,8 @@ struct Context {
 
 const CLAIM_BATCH: i64 = 256;
 const CLAIM_LOW_WATER: usize = 64;
+const WORKER_CLAIM_BATCH: i64 = 8;
+const WORKER_LOW_WATER: usize = 2;
 const ROBOTS_TRIES: u32 = 3;
 
 fn now_ms() -> i64 {
@@ -260,8 +287,11 @@ pub async fn crawl(
     store: &Store,
     shutdown: impl Future<Output = Signal>,
 ) -> Result<CrawlReport, CrawlError> {
-    // One crawler per store, for the whole run.
-    let _lock = store.lock_for_crawl().await?;
+    // One crawler per store for the whole run, or any number of workers and no other crawler.
+    let _lock = match &settings.worker {
+        None => store.lock_for_crawl().await?,
+        Some(_) => store.lock_for_worker().await?,
+    };
     if let Some(window) = settings.window {
         let now = (settings.clock)();
         if !window.contains_instant(now) {
@@ -277,12 +307,18 @@ pub async fn crawl(
         .ok_or_else(|| CrawlError::StartUrl(settings.start_url.to_string()))?;
     let origin = origin_of(&start);
     let site = store.upsert_site(&origin, start.as_str()).await?;
-    let (run_id, resumed) = match store.unfinished_run(site.id).await? {
-        Some(run) => {
+    let (run_id, resumed) = match (&settings.worker, store.unfinished_run(site.id).await?) {
+        // A worker joins the open run as it is: the others' claims stay theirs.
+        (Some(_), _) => {
+            store
+                .join_or_start_run(site.id, &settings.to_json(), start.as_str(), &origin)
+                .await?
+        }
+        (None, Some(run)) => {
             store.resume_run(&run).await?;
             (run.id, true)
         }
-        None => (
+        (None, None) => (
             store
                 .start_run(site.id, &settings.to_json(), start.as_str(), &origin)
                 .await?,
@@ -320,7 +356,12 @@ pub async fn crawl(
     let ending = outcome?;
     // URLs claimed but never fetched (page limit, interrupt, abandoned requests) go back to
     // the queue.
-    store.release_claims(site.id).await?;
+    match &settings.worker {
+        None => store.release_claims(site.id).await?,
+        Some(worker) => {
+            store.release_claims_of(site.id, &worker.id).await?;
+        }
+    }
     let summary = store.run_summary(run_id).await?;
     let stop = match ending {
         Ending::Signal(Signal::Interrupt) => StopReason::Interrupted,
@@ -334,7 +375,10 @@ pub async fn crawl(
         Ending::Exhausted => StopReason::Finished,
     };
     if stop.resumable() {
-        store.pause_run(run_id, stop.label()).await?;
+        // A worker that stops leaves the run to the others; the last crawler's stop says why.
+        if settings.worker.is_none() {
+            store.pause_run(run_id, stop.label()).await?;
+        }
     } else {
         let state = if stop == StopReason::NothingFetched {
             "failed"
@@ -351,6 +395,27 @@ pub async fn crawl(
         stop_reason: stop.label().to_string(),
         summary,
     })
+}
+
+/// For a worker, the host's next request slot among all workers (kept in the store) once its
+/// own pacer has allowed the request; a crawl alone has nothing more to ask. A small guard is
+/// added to the spacing so that the few milliseconds between taking a slot and sending the
+/// request never bring two workers' requests closer than the pace.
+async fn shared_slot(
+    store: &Store,
+    settings: &CrawlSettings,
+    origin: &str,
+    pacer: &Mutex<HostPacer<MonotonicClock>>,
+) -> Result<Result<(), Duration>, StoreError> {
+    if settings.worker.is_none() {
+        return Ok(Ok(()));
+    }
+    let interval = pacer.lock().expect("pacer lock").interval();
+    let Some(interval) = interval else {
+        return Ok(Ok(()));
+    };
+    let guard = (interval / 20).min(Duration::from_millis(10));
+    store.reserve_host_slot(origin, interval + guard).await
 }
 
 /// How the scheduler's loop ended.
@@ -385,6 +450,7 @@ impl Scheduler {
         let mut claim_needed = true;
         let mut next_due_ms: Option<i64> = None;
         let mut last_look = std::time::Instant::now() - Duration::from_secs(60);
+        let mut last_renewal = std::time::Instant::now();
         loop {
             let limit_reached = self
                 .context
@@ -402,11 +468,26 @@ impl Scheduler {
                 tracing::info!(%window, "the crawl window closed");
                 stopping = Some(Ending::Window);
             }
-            if stopping.is_none() && claim_needed && self.buffered() < CLAIM_LOW_WATER {
+            if let Some(worker) = &self.context.settings.worker
+                && last_renewal.elapsed() >= worker.lease / 4
+            {
+                // Renewed well before the lease ends: URLs waiting in this worker's host
+                // queues stay its own however slow the host's pace.
+                last_renewal = std::time::Instant::now();
+                self.context
+                    .writer
+                    .send(WriteOp::Renew {
+                        site_id: self.context.site_id,
+                        worker: worker.id.clone(),
+                        until_ms: now_ms().saturating_add(i64::try_from(worker.lease.as_millis()).unwrap_or(0)),
+                    })
+                    .await?;
+            }
+            if stopping.is_none() && claim_needed && self.buffered() < self.low_water() {
                 let batch = self
                     .context
                     .writer
-                    .claim(self.context.site_id, now_ms(), CLAIM_BATCH)
+                    .claim(self.context.site_id, now_ms(), self.claim_batch(), self.lease())
                     .await?;
                 next_due_ms = batch.next_due_ms;
                 claim_needed = false;
@@ -430,7 +511,7 @@ impl Scheduler {
                 let batch = self
                     .context
                     .writer
-                    .claim(self.context.site_id, now_ms(), CLAIM_BATCH)
+                    .claim(self.context.site_id, now_ms(), self.claim_batch(), self.lease())
                     .await?;
                 next_due_ms = batch.next_due_ms;
                 if batch.urls.is_empty() {
@@ -550,6 +631,31 @@ impl Scheduler {
         Ok(())
     }
 
+    /// URLs taken per claim: a worker takes few, so that the others find work and its lease
+    /// covers the wait in its host queues.
+    fn claim_batch(&self) -> i64 {
+        match self.context.settings.worker {
+            None => CLAIM_BATCH,
+            Some(_) => WORKER_CLAIM_BATCH,
+        }
+    }
+
+    /// Claim more when fewer URLs than this wait in the host queues. A worker keeps little in
+    /// hand: what it holds, the others cannot fetch.
+    fn low_water(&self) -> usize {
+        match self.context.settings.worker {
+            None => CLAIM_LOW_WATER,
+            Some(_) => WORKER_LOW_WATER,
+        }
+    }
+
+    fn lease(&self) -> Option<Lease> {
+        self.context.settings.worker.as_ref().map(|w| Lease {
+            worker: w.id.clone(),
+            ms: i64::try_from(w.lease.as_millis()).unwrap_or(i64::MAX / 4),
+        })
+    }
+
     fn buffered(&self) -> usize {
         self.hosts
             .values()
@@ -615,6 +721,10 @@ impl Scheduler {
                             break;
                         }
                         let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
+                        let acquired = match acquired {
+                            Ok(()) => shared_slot(&self.store, &self.context.settings, origin, &host.pacer).await?,
+                            Err(wait) => Err(wait),
+                        };
                         match acquired {
                             Ok(()) => {
                                 host.robots = RobotsState::Fetching;
@@ -638,6 +748,10 @@ impl Scheduler {
                     continue;
                 }
                 let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
+                let acquired = match acquired {
+                    Ok(()) => shared_slot(&self.store, &self.context.settings, origin, &host.pacer).await?,
+                    Err(wait) => Err(wait),
+                };
                 match acquired {
                     Ok(()) => {
                         let url = host.queue.pop_front().expect("queue is not empty");

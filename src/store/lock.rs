@@ -104,14 +104,20 @@ impl CrawlLock {
 impl CrawlLock {
     /// PostgreSQL: a session-level advisory lock on the store's database, held by a dedicated
     /// connection. The server releases it when the connection ends, however the process ends.
-    pub(super) async fn take_postgres(location: &str) -> Result<CrawlLock, StoreError> {
+    /// Crawl workers (`crawl --worker`) share it; a crawl without `--worker` holds it alone.
+    pub(super) async fn take_postgres(location: &str, shared: bool) -> Result<CrawlLock, StoreError> {
         use sqlx::Connection as _;
         let open_error = |source| StoreError::Open {
             location: location.to_string(),
             source,
         };
         let mut session = sqlx::PgConnection::connect(location).await.map_err(open_error)?;
-        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        let take = if shared {
+            "SELECT pg_try_advisory_lock_shared($1)"
+        } else {
+            "SELECT pg_try_advisory_lock($1)"
+        };
+        let taken: bool = sqlx::query_scalar(take)
             .bind(PG_CRAWL_LOCK)
             .fetch_one(&mut session)
             .await?;

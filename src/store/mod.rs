@@ -27,6 +27,7 @@ mod history;
 pub mod lock;
 mod office;
 mod queries;
+mod workers;
 mod writer;
 
 pub use assess_data::{AssessPage, PageLink, UrlOutcome};
@@ -35,7 +36,7 @@ pub use facts::{BodyRef, FactsRow};
 pub use history::{AssessmentRow, FirstSeen, ListSnapshot, PruneReport, Sighting};
 pub use office::{MAX_EVIDENCE_FILE, ManualEntry, NewManual, Rectification, SentNotice, SentProblem, StoredManual};
 pub use queries::{ClaimedUrl, FetchRow, HostRow, RunRow, RunSummary, SiteRow};
-pub use writer::{ClaimBatch, HostUpdate, NewFetch, NewLink, NewUrl, WriteOp, Writer};
+pub use writer::{ClaimBatch, HostUpdate, Lease, NewFetch, NewLink, NewUrl, WriteOp, Writer};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -75,6 +76,10 @@ pub enum StoreError {
     WriterGone,
     #[error("another zwgk crawl (process {pid}) is using the store `{location}`; wait for it to end or stop it")]
     Locked { location: String, pid: String },
+    #[error(
+        "`{0}` is a SQLite store: crawl workers share one crawl through a PostgreSQL store (--db postgres://…); without --worker one crawl uses a SQLite store"
+    )]
+    WorkersNeedPostgres(String),
     #[error("cannot lock the store `{location}` for crawling: {source}")]
     Lock { location: String, source: std::io::Error },
 }
@@ -477,7 +482,16 @@ impl Store {
     pub async fn lock_for_crawl(&self) -> Result<lock::CrawlLock, StoreError> {
         match &self.pool {
             Pool::Sqlite(_) => lock::CrawlLock::take(&self.location),
-            Pool::Postgres(_) => lock::CrawlLock::take_postgres(&self.location).await,
+            Pool::Postgres(_) => lock::CrawlLock::take_postgres(&self.location, false).await,
+        }
+    }
+
+    /// The lock crawl workers share: any number of workers, and no crawl without `--worker`,
+    /// at a time. Workers share a run through the database, so they need PostgreSQL.
+    pub async fn lock_for_worker(&self) -> Result<lock::CrawlLock, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => Err(StoreError::WorkersNeedPostgres(self.location.clone())),
+            Pool::Postgres(_) => lock::CrawlLock::take_postgres(&self.location, true).await,
         }
     }
 

@@ -98,6 +98,14 @@ pub struct HostUpdate {
     pub updates_robots: bool,
 }
 
+/// A crawl worker's claim: URLs are its own until it records them, gives them back, or the
+/// lease ends (it died), when any worker's next claim puts them back in the queue.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    pub worker: String,
+    pub ms: i64,
+}
+
 pub struct ClaimBatch {
     pub urls: Vec<ClaimedUrl>,
     /// The earliest retry time among queued URLs that are not due yet.
@@ -109,6 +117,7 @@ pub enum WriteOp {
         site_id: i64,
         now_ms: i64,
         limit: i64,
+        lease: Option<Lease>,
         reply: oneshot::Sender<Result<ClaimBatch, StoreError>>,
     },
     Record(Box<NewFetch>),
@@ -129,6 +138,12 @@ pub enum WriteOp {
         reason: String,
     },
     Host(HostUpdate),
+    /// A worker's heartbeat: its claims are still its own until `until_ms`.
+    Renew {
+        site_id: i64,
+        worker: String,
+        until_ms: i64,
+    },
     Flush(oneshot::Sender<()>),
     /// Whether a URL ever answered 2xx or 304: a 404 then means "removed", never "missing".
     HasAnsweredOk {
@@ -162,12 +177,19 @@ impl Writer {
         self.tx.send(op).await.map_err(|_| StoreError::WriterGone)
     }
 
-    pub async fn claim(&self, site_id: i64, now_ms: i64, limit: i64) -> Result<ClaimBatch, StoreError> {
+    pub async fn claim(
+        &self,
+        site_id: i64,
+        now_ms: i64,
+        limit: i64,
+        lease: Option<Lease>,
+    ) -> Result<ClaimBatch, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.send(WriteOp::Claim {
             site_id,
             now_ms,
             limit,
+            lease,
             reply,
         })
         .await?;
@@ -258,6 +280,7 @@ async fn apply(
             site_id,
             now_ms,
             limit,
+            lease: None,
             reply,
         } => {
             let urls = sqlx::query_as::<_, ClaimedUrl>(
@@ -277,6 +300,56 @@ async fn apply(
                     .fetch_one(&mut **c)
                     .await?
                     .get(0);
+            let mut urls = urls;
+            urls.sort_by_key(|u| (u.depth, u.id));
+            claims.push((reply, ClaimBatch { urls, next_due_ms }));
+        }
+        WriteOp::Claim {
+            site_id,
+            now_ms,
+            limit,
+            lease: Some(lease),
+            reply,
+        } => {
+            // A dead worker's claims come back first.
+            let reaped = sqlx::query(
+                "UPDATE urls SET state = 'queued', claimed_by = NULL, lease_until_ms = NULL \
+                 WHERE site_id = $1 AND state = 'claimed' AND lease_until_ms < $2",
+            )
+            .bind(site_id)
+            .bind(now_ms)
+            .execute(&mut **c)
+            .await?
+            .rows_affected();
+            if reaped > 0 {
+                tracing::warn!(reaped, "URLs whose worker's lease ran out are back in the queue");
+            }
+            // Rows another worker is claiming at this moment are skipped, not waited for.
+            let urls = sqlx::query_as::<_, ClaimedUrl>(
+                "UPDATE urls SET state = 'claimed', claimed_by = $4, lease_until_ms = $5 WHERE id IN ( \
+                   SELECT id FROM urls WHERE site_id = $1 AND state = 'queued' AND next_try_ms <= $2 \
+                   ORDER BY depth, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, url, origin, kind, depth, attempts, calendar_steps, etag, last_modified, last_sha256, last_status",
+            )
+            .bind(site_id)
+            .bind(now_ms)
+            .bind(limit)
+            .bind(&lease.worker)
+            .bind(now_ms.saturating_add(lease.ms))
+            .fetch_all(&mut **c)
+            .await?;
+            let row = sqlx::query(
+                "SELECT MIN(next_try_ms), EXISTS (SELECT 1 FROM urls WHERE site_id = $1 AND state = 'claimed') \
+                 FROM urls WHERE site_id = $1 AND state = 'queued'",
+            )
+            .bind(site_id)
+            .fetch_one(&mut **c)
+            .await?;
+            let queued_due: Option<i64> = row.get(0);
+            let others_busy: bool = row.get(1);
+            // While other workers hold URLs, their pages may add more: look again soon
+            // rather than call the frontier exhausted.
+            let next_due_ms = queued_due.or_else(|| others_busy.then_some(now_ms + 500));
             let mut urls = urls;
             urls.sort_by_key(|u| (u.depth, u.id));
             claims.push((reply, ClaimBatch { urls, next_due_ms }));
@@ -330,6 +403,20 @@ async fn apply(
             .bind(host.robots_fetched_ms.and_then(chrono::DateTime::from_timestamp_millis).map(|t| {
                 t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             }))
+            .execute(&mut **c)
+            .await?;
+        }
+        WriteOp::Renew {
+            site_id,
+            worker,
+            until_ms,
+        } => {
+            sqlx::query(
+                "UPDATE urls SET lease_until_ms = $3 WHERE site_id = $1 AND state = 'claimed' AND claimed_by = $2",
+            )
+            .bind(site_id)
+            .bind(&worker)
+            .bind(until_ms)
             .execute(&mut **c)
             .await?;
         }
@@ -406,7 +493,7 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
     if f.updates_validators {
         sqlx::query(
             "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, etag = $5, last_modified = $6, \
-               last_sha256 = $7, last_status = $8, last_fetch_id = $9 WHERE id = $10",
+               last_sha256 = $7, last_status = $8, last_fetch_id = $9, claimed_by = NULL, lease_until_ms = NULL WHERE id = $10",
         )
         .bind(f.url_state)
         .bind(f.attempts)
@@ -422,7 +509,8 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
         .await?;
     } else {
         sqlx::query(
-            "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, last_fetch_id = $5 WHERE id = $6",
+            "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, last_fetch_id = $5, \
+               claimed_by = NULL, lease_until_ms = NULL WHERE id = $6",
         )
         .bind(f.url_state)
         .bind(f.attempts)

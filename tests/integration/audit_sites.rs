@@ -135,6 +135,25 @@ async fn a_bad_sites_file_is_a_usage_error_before_any_work() {
     }
     let run = zwgk_async(&["audit", "http://127.0.0.1:9/", "--sites", &file.display().to_string()]).await;
     assert_eq!(run.status.code(), Some(2));
+    // Each site has a store of its own: a --db would be silently ignored, so it is refused.
+    std::fs::write(&file, "[[site]]\nname = \"甲\"\nurl = \"http://127.0.0.1:9/\"\n").unwrap();
+    let run = zwgk_async(&[
+        "audit",
+        "--sites",
+        &file.display().to_string(),
+        "--db",
+        "other.db",
+        "--out",
+        &out,
+    ])
+    .await;
+    assert_eq!(run.status.code(), Some(2), "{}", stderr_of(&run));
+    assert!(
+        stderr_of(&run).contains("does not apply to `audit --sites`"),
+        "{}",
+        stderr_of(&run)
+    );
+    assert!(!std::path::Path::new(&out).exists());
     let run = zwgk_async(&["crawl", "--db", &dir.path().join("x.db").display().to_string()]).await;
     assert_eq!(run.status.code(), Some(2), "crawl without a URL: {}", stderr_of(&run));
     assert!(stderr_of(&run).contains("start URL"));

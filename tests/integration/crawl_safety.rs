@@ -35,10 +35,8 @@ async fn redirect_chains_are_followed_by_hand_and_stored() {
 }
 
 async fn sqlx_redirects(store: &TestStore, fetch_id: i64) -> String {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", store.path()))
-        .await
-        .unwrap();
-    let row: (String,) = sqlx::query_as("SELECT redirects FROM fetches WHERE id = ?")
+    let pool = raw_pool(&store.path()).await;
+    let row: (String,) = sqlx::query_as("SELECT redirects FROM fetches WHERE id = $1")
         .bind(fetch_id)
         .fetch_one(&pool)
         .await

@@ -30,6 +30,14 @@ impl TestStore {
         TestStore { store, dir, location }
     }
 
+    /// Always a SQLite file, for tests of the file itself (copies, permissions, its lock).
+    pub async fn sqlite() -> TestStore {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let location = dir.path().join("zwgk.db").to_string_lossy().into_owned();
+        let store = Store::open(&location).await.expect("open store");
+        TestStore { store, dir, location }
+    }
+
     /// What `--db` takes: the file's path, or the database's URL.
     pub fn path(&self) -> String {
         self.location.clone()
@@ -217,10 +225,32 @@ pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A raw pool on a test store of either backend (`$N` placeholders), for the columns the
+/// store's typed queries leave out: what an assessor's own SQL tool would read.
+pub async fn raw_pool(db: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = if zwgk::store::is_postgres(db) {
+        db.to_string()
+    } else {
+        format!("sqlite://{db}")
+    };
+    sqlx::AnyPool::connect(&url)
+        .await
+        .expect("a raw pool on the test store")
+}
+
 /// A finished crawl of the bundled fixture site, extracted, in a store of its own.
 pub async fn fixture_store() -> (TestStore, SiteServer) {
+    fixture_store_in(TestStore::new().await).await
+}
+
+/// The same in a SQLite file, for tests of the file itself.
+pub async fn fixture_store_sqlite() -> (TestStore, SiteServer) {
+    fixture_store_in(TestStore::sqlite().await).await
+}
+
+async fn fixture_store_in(store: TestStore) -> (TestStore, SiteServer) {
     let server = SiteServer::start(fixture_site()).await.expect("fixture server");
-    let store = TestStore::new().await;
     let db = store.path();
     let out = zwgk_async(&["crawl", &server.url("/index.html"), "--db", &db, "--rate", "0"]).await;
     assert!(out.status.success(), "fixture crawl: {}", stderr_of(&out));

@@ -17,10 +17,8 @@ use zwgk::serve::SiteServer;
 use crate::helpers::*;
 
 /// Opens a second connection to the test store for the columns the typed queries leave out.
-async fn pool(store: &TestStore) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", store.path()))
-        .await
-        .unwrap()
+async fn pool(store: &TestStore) -> sqlx::AnyPool {
+    raw_pool(&store.path()).await
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ fn slow_site() -> Router {
 
 /// One number from the store, read beside the binary as an assessor's tool would.
 async fn count(db: &str, sql: &'static str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}")).await.unwrap();
+    let pool = raw_pool(db).await;
     let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
     pool.close().await;
     n
@@ -50,7 +50,7 @@ async fn two_crawls_racing_to_resume_one_run_never_both_resume_it() {
         assert!(succeeded >= 1, "trial {trial}");
         let twice = count(
             &db,
-            "SELECT COUNT(*) FROM (SELECT url_id FROM fetches WHERE run_id = 1 GROUP BY url_id HAVING COUNT(*) > 1)",
+            "SELECT COUNT(*) FROM (SELECT url_id FROM fetches WHERE run_id = 1 GROUP BY url_id HAVING COUNT(*) > 1) AS twice",
         )
         .await;
         assert_eq!(twice, 0, "trial {trial}: a page was fetched twice in run 1");
@@ -160,11 +160,12 @@ async fn a_store_from_a_newer_zwgk_asks_for_an_upgrade() {
     let store = TestStore::new().await;
     let db = store.path();
     // What a later zwgk would leave: a migration this one does not know.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}")).await.unwrap();
+    let pool = raw_pool(&db).await;
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
-         VALUES (9999, 'future', CURRENT_TIMESTAMP, 1, X'00', 0)",
+         VALUES (9999, 'future', CURRENT_TIMESTAMP, TRUE, $1, 0)",
     )
+    .bind(vec![0u8])
     .execute(&pool)
     .await
     .unwrap();
@@ -246,7 +247,7 @@ async fn reports_judge_the_newest_finished_run_unless_asked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_on_read_only_media_is_readable() {
     use std::os::unix::fs::PermissionsExt as _;
-    let (store, _server) = fixture_store().await;
+    let (store, _server) = fixture_store_sqlite().await;
     // Closing the last writer checkpoints the WAL into the file, as an archived copy is.
     store.store.clone().close().await;
     let expected = zwgk_async(&["summary", "--db", &store.path(), "--json"]).await;

@@ -37,3 +37,5 @@ mod report_output;
 mod signals;
 #[cfg(feature = "systemd-tests")]
 mod systemd_units;
+#[cfg(feature = "postgres-tests")]
+mod workers;

@@ -44,6 +44,14 @@ pub(crate) async fn run_audit_sites(args: AuditArgs, file: PathBuf, shutdown: Sh
     let formats = parse_formats(&args.output.format)?;
     check_out_dir(&args.output.out)?;
     let inputs = args.spec.inputs()?;
+    // Each site keeps a store of its own under --out; a --db given here would be ignored.
+    if args.crawl.store.db != "zwgk.db" {
+        return Err(UsageError(format!(
+            "`--db {}` (or ZWGK_DB) does not apply to `audit --sites`: each site keeps its own store in --out/<name>/zwgk.db",
+            args.crawl.store.db
+        ))
+        .into());
+    }
     if !inputs.manual.is_empty() {
         return Err(UsageError(
             "`--manual` applies to one site; record manual verdicts in each site's store with `zwgk manual`".into(),
