@@ -11,14 +11,15 @@ use zwgk::crawl::{self, CrawlReport, CrawlSettings};
 use zwgk::serve::SiteServer;
 use zwgk::store::Store;
 
-/// A store with its own temporary directory (removed on drop) for the outputs beside it.
+/// A store for one test.
 ///
 /// A SQLite file in that directory; with the `postgres-tests` feature, a fresh database on the
 /// PostgreSQL server that `ZWGK_TEST_POSTGRES` names, so every test written with `TestStore`
 /// runs on PostgreSQL. Without the variable those tests fail: they never fall back to SQLite.
 pub struct TestStore {
     pub store: Store,
-    pub dir: TempDir,
+    /// Holds the SQLite file (removed on drop); also there on PostgreSQL, for symmetry.
+    _dir: TempDir,
     location: String,
 }
 
@@ -27,7 +28,11 @@ impl TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         let location = new_store_location(dir.path()).await;
         let store = Store::open(&location).await.expect("open store");
-        TestStore { store, dir, location }
+        TestStore {
+            store,
+            _dir: dir,
+            location,
+        }
     }
 
     /// Always a SQLite file, for tests of the file itself (copies, permissions, its lock).
@@ -35,7 +40,11 @@ impl TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         let location = dir.path().join("zwgk.db").to_string_lossy().into_owned();
         let store = Store::open(&location).await.expect("open store");
-        TestStore { store, dir, location }
+        TestStore {
+            store,
+            _dir: dir,
+            location,
+        }
     }
 
     /// What `--db` takes: the file's path, or the database's URL.
