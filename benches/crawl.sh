@@ -13,32 +13,7 @@ source benches/site.sh
 pages=$(find "$site" -name '*.html' | wc -l)
 
 port=18181
-if ! command -v nginx >/dev/null 2>&1; then
-  (apt-get install -y -q nginx-light >/dev/null 2>&1 || apt-get install -y -q nginx >/dev/null 2>&1) || true
-fi
-if command -v nginx >/dev/null 2>&1; then
-  cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  types { text/html html; text/plain txt; }
-  server { listen 127.0.0.1:$port; root $(pwd)/$site; }
-}
-CONF
-  nginx -c "$work/nginx.conf" -g 'daemon off;' &
-  server_pid=$!
-  server="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
-else
-  target/release/zwgk serve "$site" --port $port >/dev/null &
-  server_pid=$!
-  server="zwgk serve"
-fi
-sleep 1
+serve_site "$site" $port
 
 echo "site: $pages pages under $site, served by $server on 127.0.0.1:$port"
 /usr/bin/time -f '%e %U %S %M' -o "$work/time" \

@@ -12,3 +12,38 @@ if [ ! -f "$site/.articles-v2-$articles" ]; then
   target/release/examples/gen_site "$site" "$articles"
   touch "$site/.articles-v2-$articles"
 fi
+
+# Serves DIR on 127.0.0.1 at each PORT with nginx (installed from Debian if missing), or with
+# `zwgk serve` on the first port when nginx cannot be had. Sets $server and $server_pid.
+serve_site() {
+  local dir=$1
+  shift
+  if ! command -v nginx >/dev/null 2>&1; then
+    (apt-get install -y -q nginx-light >/dev/null 2>&1 || apt-get install -y -q nginx >/dev/null 2>&1) || true
+  fi
+  if command -v nginx >/dev/null 2>&1; then
+    local listen=""
+    for p in "$@"; do listen="$listen listen 127.0.0.1:$p;"; done
+    cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  types { text/html html; text/plain txt; }
+  server { $listen root $(pwd)/$dir; }
+}
+CONF
+    nginx -c "$work/nginx.conf" -g 'daemon off;' &
+    server_pid=$!
+    server="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
+  else
+    target/release/zwgk serve "$dir" --port "$1" >/dev/null &
+    server_pid=$!
+    server="zwgk serve"
+  fi
+  sleep 1
+}
