@@ -13,17 +13,21 @@ if [ ! -f "$site/.articles-v2-$articles" ]; then
   touch "$site/.articles-v2-$articles"
 fi
 
-# Serves DIR on 127.0.0.1 at each PORT with nginx (installed from Debian if missing), or with
-# `zwgk serve` on the first port when nginx cannot be had. Sets $server and $server_pid.
+# Serves DIR at each PORT or ADDRESS:PORT (127.0.0.1 when no address is given) with nginx
+# (installed from Debian if missing), or with `zwgk serve` on the first port when nginx cannot
+# be had. Sets $server and $server_pid.
 serve_site() {
-  local dir=$1
+  local dir=$1 root
   shift
+  case $dir in /*) root=$dir ;; *) root=$(pwd)/$dir ;; esac
   if ! command -v nginx >/dev/null 2>&1; then
     (apt-get install -y -q nginx-light >/dev/null 2>&1 || apt-get install -y -q nginx >/dev/null 2>&1) || true
   fi
   if command -v nginx >/dev/null 2>&1; then
     local listen=""
-    for p in "$@"; do listen="$listen listen 127.0.0.1:$p;"; done
+    for p in "$@"; do
+      case $p in *:*) listen="$listen listen $p;" ;; *) listen="$listen listen 127.0.0.1:$p;" ;; esac
+    done
     cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -34,14 +38,14 @@ http {
   sendfile on;
   keepalive_requests 1000000;
   types { text/html html; text/plain txt; }
-  server { $listen root $(pwd)/$dir; }
+  server { $listen root $root; }
 }
 CONF
     nginx -c "$work/nginx.conf" -g 'daemon off;' &
     server_pid=$!
     server="nginx $(nginx -v 2>&1 | sed 's/.*\///')"
   else
-    target/release/zwgk serve "$dir" --port "$1" >/dev/null &
+    target/release/zwgk serve "$dir" --port "${1##*:}" >/dev/null &
     server_pid=$!
     server="zwgk serve"
   fi

@@ -85,6 +85,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// PostgreSQL aborted the transaction to break a deadlock or a serialization conflict:
+    /// applying the same writes again succeeds.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Query(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("40P01") | Some("40001"))
+            }
+            _ => false,
+        }
+    }
+
     /// SQLite's "database is locked" (SQLITE_BUSY and its extended codes).
     pub fn is_busy(&self) -> bool {
         let source = match self {

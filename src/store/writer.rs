@@ -223,57 +223,87 @@ impl Writer {
 
 async fn run_writer(mut conn: Conn, mut rx: mpsc::Receiver<WriteOp>) -> Result<(), StoreError> {
     while let Some(first) = rx.recv().await {
-        let mut flushes = Vec::new();
-        let mut claims = Vec::new();
-        // SQLite takes the write lock at BEGIN IMMEDIATE rather than at the first write, so a
-        // batch never fails half-way on a lock; PostgreSQL locks rows as it goes.
-        let begin = match conn {
-            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-            Conn::Postgres(_) => "BEGIN",
-        };
-        on_conn!(&mut conn, c => {
-            sqlx::query(begin).execute(&mut **c).await?;
-        });
-        let mut op = Some(first);
-        let mut count = 0;
-        while let Some(current) = op.take() {
-            apply(&mut conn, current, &mut flushes, &mut claims).await?;
-            count += 1;
-            if count < BATCH_MAX {
-                op = rx.try_recv().ok();
+        let mut ops = vec![first];
+        while ops.len() < BATCH_MAX {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
             }
         }
-        on_conn!(&mut conn, c => {
-            sqlx::query("COMMIT").execute(&mut **c).await?;
-        });
+        let mut tries = 0;
+        let outcomes = loop {
+            match apply_batch(&mut conn, &ops).await {
+                Ok(outcomes) => break outcomes,
+                // Workers writing the same new URLs in different orders can deadlock on
+                // PostgreSQL, which then aborts one transaction: apply the batch again.
+                Err(e) if e.is_transient() && tries < 8 => {
+                    tries += 1;
+                    let _ = on_conn!(&mut conn, c => sqlx::query("ROLLBACK").execute(&mut **c).await.map(|_| ()));
+                    tracing::debug!(tries, "write batch retried: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(5..50u64) * tries)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
         // Replies go out only after the commit, so what a caller sees is durable.
-        for (reply, batch) in claims {
-            let _ = reply.send(Ok(batch));
-        }
-        for reply in flushes {
-            let _ = reply.send(());
+        for (op, outcome) in ops.into_iter().zip(outcomes) {
+            match (op, outcome) {
+                (WriteOp::Claim { reply, .. }, Some(Outcome::Claimed(batch))) => {
+                    let _ = reply.send(Ok(batch));
+                }
+                // The asker may have gone.
+                (WriteOp::HasAnsweredOk { reply, .. }, Some(Outcome::Answered(answered))) => {
+                    let _ = reply.send(answered);
+                }
+                (WriteOp::Flush(reply), _) => {
+                    let _ = reply.send(());
+                }
+                _ => {}
+            }
         }
     }
     Ok(())
 }
 
-type ClaimReply = (oneshot::Sender<Result<ClaimBatch, StoreError>>, ClaimBatch);
+/// One batch in one transaction: what each op read, in order.
+async fn apply_batch(conn: &mut Conn, ops: &[WriteOp]) -> Result<Vec<Option<Outcome>>, StoreError> {
+    // SQLite takes the write lock at BEGIN IMMEDIATE rather than at the first write, so a
+    // batch never fails half-way on a lock; PostgreSQL locks rows as it goes.
+    let begin = match conn {
+        Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+        Conn::Postgres(_) => "BEGIN",
+    };
+    on_conn!(&mut *conn, c => {
+        sqlx::query(begin).execute(&mut **c).await?;
+    });
+    let mut outcomes = Vec::with_capacity(ops.len());
+    for op in ops {
+        outcomes.push(apply(conn, op).await?);
+    }
+    on_conn!(&mut *conn, c => {
+        sqlx::query("COMMIT").execute(&mut **c).await?;
+    });
+    Ok(outcomes)
+}
 
-async fn apply(
-    conn: &mut Conn,
-    op: WriteOp,
-    flushes: &mut Vec<oneshot::Sender<()>>,
-    claims: &mut Vec<ClaimReply>,
-) -> Result<(), StoreError> {
-    let op = match op {
-        WriteOp::Record(fetch) => return record_fetch(conn, *fetch).await,
+/// What an op read, handed to its asker once the batch is committed.
+enum Outcome {
+    Claimed(ClaimBatch),
+    Answered(bool),
+}
+
+/// Applies one op inside the batch's transaction. Ops are borrowed, not consumed, so that a
+/// batch PostgreSQL aborts (a deadlock between workers) can be applied again.
+async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreError> {
+    match op {
+        WriteOp::Record(fetch) => return record_fetch(conn, fetch).await.map(|()| None),
         WriteOp::AddUrls {
             site_id,
             from_url_id,
             urls,
-        } => return insert_urls(conn, site_id, from_url_id, &urls).await,
-        op => op,
-    };
+        } => return insert_urls(conn, *site_id, *from_url_id, urls).await.map(|()| None),
+        _ => {}
+    }
     on_conn!(conn, c => {
     match op {
         WriteOp::Claim {
@@ -281,7 +311,7 @@ async fn apply(
             now_ms,
             limit,
             lease: None,
-            reply,
+            ..
         } => {
             let urls = sqlx::query_as::<_, ClaimedUrl>(
                 "UPDATE urls SET state = 'claimed' WHERE id IN ( \
@@ -302,14 +332,14 @@ async fn apply(
                     .get(0);
             let mut urls = urls;
             urls.sort_by_key(|u| (u.depth, u.id));
-            claims.push((reply, ClaimBatch { urls, next_due_ms }));
+            return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
         }
         WriteOp::Claim {
             site_id,
             now_ms,
             limit,
             lease: Some(lease),
-            reply,
+            ..
         } => {
             // A dead worker's claims come back first.
             let reaped = sqlx::query(
@@ -352,7 +382,7 @@ async fn apply(
             let next_due_ms = queued_due.or_else(|| others_busy.then_some(now_ms + 500));
             let mut urls = urls;
             urls.sort_by_key(|u| (u.depth, u.id));
-            claims.push((reply, ClaimBatch { urls, next_due_ms }));
+            return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
         }
         // Writes of many rows, in functions of their own.
         WriteOp::Record(_) | WriteOp::AddUrls { .. } => {}
@@ -420,8 +450,8 @@ async fn apply(
             .execute(&mut **c)
             .await?;
         }
-        WriteOp::Flush(reply) => flushes.push(reply),
-        WriteOp::HasAnsweredOk { url_id, reply } => {
+        WriteOp::Flush(_) => {}
+        WriteOp::HasAnsweredOk { url_id, .. } => {
             let answered: bool = sqlx::query(
                 "SELECT EXISTS (SELECT 1 FROM fetches WHERE url_id = $1 AND (status BETWEEN 200 AND 299 OR status = 304))",
             )
@@ -429,16 +459,16 @@ async fn apply(
             .fetch_one(&mut **c)
             .await?
             .get(0);
-            // A read: the answer needs no commit, and the asker may have gone.
-            let _ = reply.send(answered);
+            return Ok(Some(Outcome::Answered(answered)));
         }
     }
     });
-    Ok(())
+    Ok(None)
 }
 
-async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
-    let mut f = f;
+async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
+    // A URL outside the frontier (robots.txt) gets its row here.
+    let mut url_id = f.url_id;
     on_conn!(&mut *conn, c => {
     if let (Some(sha), Some(data), Some(size)) = (&f.sha256, &f.compressed_body, f.body_size) {
         sqlx::query(
@@ -450,8 +480,8 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
         .execute(&mut **c)
         .await?;
     }
-    if f.url_id == 0 {
-        f.url_id = sqlx::query(
+    if url_id == 0 {
+        url_id = sqlx::query(
             "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES ($1, $2, $3, $4, 0, 'done') \
              ON CONFLICT(site_id, url) DO UPDATE SET state = 'done' RETURNING id",
         )
@@ -469,7 +499,7 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(f.run_id)
-    .bind(f.url_id)
+    .bind(url_id)
     .bind(&f.url)
     .bind(&f.final_url)
     .bind(&f.fetched_at)
@@ -504,7 +534,7 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
         .bind(&f.sha256)
         .bind(f.status)
         .bind(fetch_id)
-        .bind(f.url_id)
+        .bind(url_id)
         .execute(&mut **c)
         .await?;
     } else {
@@ -517,7 +547,7 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
         .bind(f.next_try_ms)
         .bind(&f.error)
         .bind(fetch_id)
-        .bind(f.url_id)
+        .bind(url_id)
         .execute(&mut **c)
         .await?;
     }
@@ -535,7 +565,7 @@ async fn record_fetch(conn: &mut Conn, f: NewFetch) -> Result<(), StoreError> {
         builder.build().execute(&mut **c).await?;
     }
     });
-    insert_urls(conn, f.site_id, Some(f.url_id), &f.new_urls).await
+    insert_urls(conn, f.site_id, Some(url_id), &f.new_urls).await
 }
 
 async fn insert_urls(

@@ -84,12 +84,15 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
     let (robot, received) = webhook().await;
     let profile = Path::new(env!("CARGO_MANIFEST_DIR")).join("selectors/sites/zhoucun.toml");
     let config = work.path().join("zwgk.toml");
+    // A SQLite file beside the config, or a PostgreSQL database under postgres-tests.
+    let db = new_store_location(work.path()).await;
     std::fs::write(
         &config,
         format!(
-            "[site]\nurl = \"{}\"\n[store]\ndb = \"night.db\"\n[crawl]\nrate = 0\n[assess]\nprofiles = [\"{}\"]\n\
+            "[site]\nurl = \"{}\"\n[store]\ndb = \"{}\"\n[crawl]\nrate = 0\n[assess]\nprofiles = [\"{}\"]\n\
              [output]\ndir = \"reports\"\n[notify]\nurl = \"{}\"\nformat = \"wecom\"\n",
             server.url("/index.html"),
+            db,
             profile.display(),
             robot.url("/robot")
         ),
@@ -251,7 +254,6 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
     assert!(night_dir.join("diff.html").is_file() && night_dir.join("diff.json").is_file());
 
     // history, diff and prune on the same store.
-    let db = work.path().join("night.db").to_string_lossy().into_owned();
     let history = zwgk_async(&["history", "--db", &db]).await;
     assert!(history.status.success(), "{}", stderr_of(&history));
     let lines: Vec<String> = stdout_of(&history).lines().skip(1).map(String::from).collect();
@@ -277,9 +279,7 @@ async fn two_nights_show_the_new_failure_the_fix_the_removed_page_and_the_back_d
         "the removed 年报 stays: {pruned}"
     );
     // The removed 年报 is cited by night 1's kept verdicts: its body stays.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{db}?mode=ro"))
-        .await
-        .unwrap();
+    let pool = raw_pool(&db).await;
     let missing: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM cited_bodies c WHERE NOT EXISTS (SELECT 1 FROM bodies b WHERE b.sha256 = c.sha256 AND b.codec <> 'pruned')",
     )
