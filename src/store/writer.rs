@@ -401,9 +401,9 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
             sqlx::query(
                 "UPDATE urls SET state = 'held', last_error = $1 WHERE site_id = $2 AND origin = $3 AND state IN ('queued', 'claimed')",
             )
-            .bind(&reason)
+            .bind(reason)
             .bind(site_id)
-            .bind(&origin)
+            .bind(origin)
             .execute(&mut **c)
             .await?;
         }
@@ -445,7 +445,7 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
                 "UPDATE urls SET lease_until_ms = $3 WHERE site_id = $1 AND state = 'claimed' AND claimed_by = $2",
             )
             .bind(site_id)
-            .bind(&worker)
+            .bind(worker)
             .bind(until_ms)
             .execute(&mut **c)
             .await?;
