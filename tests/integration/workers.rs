@@ -209,3 +209,48 @@ async fn workers_need_postgres_and_exclude_a_lone_crawl() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
 }
+
+/// Two workers' write batches that lock the same rows in opposite orders: PostgreSQL aborts
+/// one of them, and the store calls that error transient, so the writer applies the batch
+/// again instead of stopping the worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_between_writers_is_transient() {
+    use sqlx::Connection as _;
+    let db = postgres_database().await;
+    let mut setup = sqlx::PgConnection::connect(&db).await.unwrap();
+    sqlx::query("CREATE TABLE t (id BIGINT PRIMARY KEY, n BIGINT)")
+        .execute(&mut setup)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO t VALUES (1, 0), (2, 0)")
+        .execute(&mut setup)
+        .await
+        .unwrap();
+    let mut a = sqlx::PgConnection::connect(&db).await.unwrap();
+    let mut b = sqlx::PgConnection::connect(&db).await.unwrap();
+    for (conn, first) in [(&mut a, 1), (&mut b, 2)] {
+        sqlx::query("BEGIN").execute(&mut *conn).await.unwrap();
+        sqlx::query("UPDATE t SET n = n + 1 WHERE id = $1")
+            .bind(first)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    let crossing = tokio::spawn(async move {
+        let result = sqlx::query("UPDATE t SET n = n + 1 WHERE id = 2").execute(&mut a).await;
+        (result.map(|_| ()), a)
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mine = sqlx::query("UPDATE t SET n = n + 1 WHERE id = 1")
+        .execute(&mut b)
+        .await
+        .map(|_| ());
+    let (theirs, _a) = crossing.await.unwrap();
+    let aborted = match (mine, theirs) {
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => e,
+        other => panic!("exactly one side is aborted: {other:?}"),
+    };
+    let error = zwgk::store::StoreError::Query(aborted);
+    assert!(error.is_transient(), "{error}");
+    assert!(!zwgk::store::StoreError::Query(sqlx::Error::RowNotFound).is_transient());
+}
