@@ -247,8 +247,11 @@ impl Store {
     pub async fn resume_run(&self, run: &RunRow) -> Result<(), StoreError> {
         on_pool!(self, p => {
             let me = i64::from(std::process::id());
+            // On PostgreSQL the pid may be another machine's (a worker's), and the crawl lock
+            // this crawler holds already proves that no other one is alive.
             if let Some(pid) = run.pid
                 && pid != me
+                && !self.is_postgres()
                 && process_is_alive(pid)
             {
                 return Err(StoreError::Locked {

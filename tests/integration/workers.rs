@@ -254,3 +254,49 @@ async fn a_deadlock_between_writers_is_transient() {
     assert!(error.is_transient(), "{error}");
     assert!(!zwgk::store::StoreError::Query(sqlx::Error::RowNotFound).is_transient());
 }
+
+/// A run the workers left open (one stopped at its page limit) is continued by a crawl without
+/// --worker, even when the pid recorded with the run names a live process on this machine: on
+/// PostgreSQL that pid may be another machine's, and the crawl lock is the proof that nobody
+/// else is crawling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_crawl_continues_a_run_the_workers_left_open() {
+    let server = SiteServer::start_router(numbered_site(10, Duration::ZERO, Vec::new()))
+        .await
+        .unwrap();
+    let store = TestStore::new().await;
+    let db = store.path();
+    let url = server.url("/");
+    let w = worker(
+        &db,
+        &url,
+        "w",
+        &["--rate", "0", "--timeout", "5", "--lease", "30", "--max-pages", "3"],
+    );
+    let out = tokio::task::spawn_blocking(move || w.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "stopped at its page limit: {}",
+        stderr_of(&out)
+    );
+    let pool = raw_pool(&db).await;
+    sqlx::query("UPDATE runs SET pid = $1")
+        .bind(i64::from(std::process::id()))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let out = zwgk_async(&["crawl", &url, "--db", &db, "--rate", "0", "--json"]).await;
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["resumed"], true, "{report}");
+    assert_eq!(report["summary"]["new"], 11, "{report}");
+    let store = Store::open_read(&db).await.unwrap();
+    let run = store.latest_run(None).await.unwrap().unwrap();
+    assert_eq!(run.state, "finished");
+    store.close().await;
+    assert!(refetched(&db, run.id).await.is_empty());
+}
