@@ -356,12 +356,9 @@ pub async fn crawl(
     let ending = outcome?;
     // URLs claimed but never fetched (page limit, interrupt, abandoned requests) go back to
     // the queue.
-    match &settings.worker {
-        None => store.release_claims(site.id).await?,
-        Some(worker) => {
-            store.release_claims_of(site.id, &worker.id).await?;
-        }
-    }
+    store
+        .release_claims(site.id, settings.worker.as_ref().map(|w| w.id.as_str()))
+        .await?;
     let summary = store.run_summary(run_id).await?;
     let stop = match ending {
         Ending::Signal(Signal::Interrupt) => StopReason::Interrupted,

@@ -48,7 +48,7 @@ impl Store {
     /// Every page of the run with facts from this extractor, with the run's latest fetch of
     /// it that carries that body (its time and hash are the verdicts' evidence).
     pub async fn assess_pages(&self, run_id: i64, extractor: &str) -> Result<Vec<AssessPage>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // SQLite takes the other columns from the row holding the MAX; PostgreSQL says so.
             let mut rows = sqlx::query(self.dialect(
                 "SELECT pf.url_id, pf.url, pf.kind, pf.facts, pf.text, pf.sha256, MAX(f.fetched_at), u.discovered_from \
@@ -85,7 +85,7 @@ impl Store {
     /// Grouped per page as JSON in SQL: one row per page instead of one per link is what
     /// keeps a 700,000-link store fast to read.
     pub async fn assess_links(&self, run_id: i64) -> Result<Vec<PageLink>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut rows = sqlx::query(self.dialect(
                 "WITH cur AS (SELECT url_id, sha256 FROM fetches WHERE run_id = $1 AND sha256 IS NOT NULL GROUP BY url_id), \
                  src AS (SELECT MIN(f.id) AS fetch_id, f.url_id FROM fetches f JOIN cur ON cur.url_id = f.url_id AND cur.sha256 = f.sha256 \
@@ -107,10 +107,11 @@ impl Store {
             while let Some(row) = rows.try_next().await? {
                 let from: i64 = row.get(0);
                 let json: String = row.get(1);
-                let links: Vec<(String, String, String)> = serde_json::from_str(&json).map_err(|e| StoreError::Body {
-                    sha256: format!("links of url {from}"),
-                    reason: e.to_string(),
-                })?;
+                let links: Vec<(String, String, String)> =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Body {
+                        sha256: format!("links of url {from}"),
+                        reason: e.to_string(),
+                    })?;
                 out.extend(
                     links
                         .into_iter()
@@ -123,7 +124,7 @@ impl Store {
 
     /// The last outcome of every URL the run fetched or tried (its final fetch in the run).
     pub async fn url_outcomes(&self, run_id: i64) -> Result<Vec<UrlOutcome>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut rows = sqlx::query(
                 "SELECT u.url, u.state, f.status, COALESCE(f.error, u.last_error), f.fetched_at FROM urls u \
                  LEFT JOIN fetches f ON f.id = (SELECT MAX(id) FROM fetches WHERE url_id = u.id AND run_id = $1) \
@@ -147,12 +148,13 @@ impl Store {
 
     /// The origin and start URL of a run's site.
     pub async fn run_site(&self, run_id: i64) -> Result<Option<(String, String)>, StoreError> {
-        on_pool!(self, p => {
-            let row =
-                sqlx::query("SELECT s.origin, s.start_url FROM runs r JOIN sites s ON s.id = r.site_id WHERE r.id = $1")
-                    .bind(run_id)
-                    .fetch_optional(p)
-                    .await?;
+        on_pool!(self, |p| {
+            let row = sqlx::query(
+                "SELECT s.origin, s.start_url FROM runs r JOIN sites s ON s.id = r.site_id WHERE r.id = $1",
+            )
+            .bind(run_id)
+            .fetch_optional(p)
+            .await?;
             Ok(row.map(|r| (r.get(0), r.get(1))))
         })
     }
@@ -161,7 +163,7 @@ impl Store {
 impl Store {
     /// The run of the same site before this one, if any.
     pub async fn previous_run(&self, run_id: i64) -> Result<Option<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let row = sqlx::query(
                 "SELECT id FROM runs WHERE site_id = (SELECT site_id FROM runs WHERE id = $1) AND id < $1 AND state = 'finished' \
                  ORDER BY id DESC LIMIT 1",
@@ -177,7 +179,7 @@ impl Store {
 impl Store {
     /// When a run finished (or started, if it never finished), as stored (RFC 3339, UTC).
     pub async fn run_time(&self, run_id: i64) -> Result<Option<String>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let row = sqlx::query("SELECT COALESCE(finished_at, started_at) FROM runs WHERE id = $1")
                 .bind(run_id)
                 .fetch_optional(p)

@@ -23,7 +23,7 @@ pub struct StoredFetch {
 impl Store {
     /// Every fetch of the run with a response, by URL then id, robots.txt aside.
     pub async fn answered_fetch_ids(&self, run_id: i64) -> Result<Vec<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_scalar(
                 "SELECT f.id FROM fetches f JOIN urls u ON u.id = f.url_id \
                  WHERE f.run_id = $1 AND u.kind != 'robots' AND f.status IS NOT NULL ORDER BY f.url, f.id",
@@ -42,7 +42,7 @@ impl Store {
         sha256: Option<&str>,
         fetched_at: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // Through `urls` (unique on site and URL) and the fetches' url_id index: matching the
             // fetch's URL text would scan the whole run once per piece of evidence.
             Ok(sqlx::query_scalar(
@@ -63,7 +63,7 @@ impl Store {
     /// The robots.txt in force for the run: the latest fetch of each origin's robots.txt up
     /// to and including this run (a run that reused a fresh copy fetched none itself).
     pub async fn robots_fetch_ids(&self, run_id: i64) -> Result<Vec<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_scalar(
                 "SELECT MAX(f.id) FROM fetches f JOIN urls u ON u.id = f.url_id \
                  WHERE u.kind = 'robots' AND f.run_id <= $1 AND f.status IS NOT NULL \
@@ -84,7 +84,7 @@ impl Store {
         url_id: i64,
         sha256: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // The same URL first, on the url_id index; only a body first seen elsewhere needs the
             // scan by hash (there is no index on fetches.sha256).
             let same_url: Option<i64> = sqlx::query_scalar(
@@ -113,7 +113,7 @@ impl Store {
 
     /// One fetch's record.
     pub async fn stored_fetch(&self, id: i64) -> Result<Option<StoredFetch>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, StoredFetch>(
                 "SELECT id, url_id, url, final_url, fetched_at, status, redirects, request_headers, \
                  response_headers, content_type, sha256 FROM fetches WHERE id = $1",

@@ -41,7 +41,7 @@ impl Store {
         extractor: &str,
         force: bool,
     ) -> Result<Vec<BodyRef>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, BodyRef>(
                 "SELECT DISTINCT f.url_id, f.url, u.kind, f.sha256, \
                    COALESCE(f.content_type, (SELECT p.content_type FROM fetches p WHERE p.url_id = f.url_id AND p.sha256 = f.sha256 AND p.status = 200 ORDER BY p.id DESC LIMIT 1)) AS content_type, \
@@ -71,7 +71,7 @@ impl Store {
     }
 
     pub async fn save_facts(&self, rows: &[FactsRow]) -> Result<(), StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             for r in rows {
@@ -111,7 +111,7 @@ impl Store {
         extractor: &str,
         kind: Option<&str>,
     ) -> Result<Vec<(i64, String, String)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT DISTINCT pf.url_id, pf.url, pf.facts FROM page_facts pf JOIN fetches f ON f.url_id = pf.url_id AND f.sha256 = pf.sha256 \
                  WHERE f.run_id = $1 AND pf.extractor = $2 AND ($3 IS NULL OR pf.kind = $3) ORDER BY pf.url_id",
@@ -127,7 +127,7 @@ impl Store {
 
     /// (url_id, url) of every page of a run with facts from this extractor.
     pub async fn run_fact_urls(&self, run_id: i64, extractor: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT DISTINCT pf.url_id, pf.url FROM page_facts pf JOIN fetches f ON f.url_id = pf.url_id AND f.sha256 = pf.sha256 \
                  WHERE f.run_id = $1 AND pf.extractor = $2 ORDER BY pf.url_id",
@@ -142,15 +142,16 @@ impl Store {
 
     /// The facts JSON of these pages (latest body of each).
     pub async fn facts_of_urls(&self, url_ids: &[i64], extractor: &str) -> Result<Vec<(i64, String)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut out = Vec::with_capacity(url_ids.len());
             for id in url_ids {
-                if let Some(row) =
-                    sqlx::query("SELECT facts FROM page_facts WHERE url_id = $1 AND extractor = $2 ORDER BY id DESC LIMIT 1")
-                        .bind(id)
-                        .bind(extractor)
-                        .fetch_optional(p)
-                        .await?
+                if let Some(row) = sqlx::query(
+                    "SELECT facts FROM page_facts WHERE url_id = $1 AND extractor = $2 ORDER BY id DESC LIMIT 1",
+                )
+                .bind(id)
+                .bind(extractor)
+                .fetch_optional(p)
+                .await?
                 {
                     out.push((*id, row.get(0)));
                 }
@@ -166,7 +167,7 @@ impl Store {
         extractor: &str,
         updates: &[(i64, String, Option<String>, Option<String>)],
     ) -> Result<(), StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             for (url_id, facts_json, pub_date, source) in updates {
                 sqlx::query(
@@ -187,13 +188,14 @@ impl Store {
 
     /// The visible text stored with a page's facts.
     pub async fn facts_text(&self, url_id: i64, extractor: &str) -> Result<Option<String>, StoreError> {
-        on_pool!(self, p => {
-            let row =
-                sqlx::query("SELECT text FROM page_facts WHERE url_id = $1 AND extractor = $2 ORDER BY id DESC LIMIT 1")
-                    .bind(url_id)
-                    .bind(extractor)
-                    .fetch_optional(p)
-                    .await?;
+        on_pool!(self, |p| {
+            let row = sqlx::query(
+                "SELECT text FROM page_facts WHERE url_id = $1 AND extractor = $2 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(url_id)
+            .bind(extractor)
+            .fetch_optional(p)
+            .await?;
             let Some(row) = row else { return Ok(None) };
             let data: Option<Vec<u8>> = row.get(0);
             let Some(data) = data else { return Ok(None) };

@@ -76,7 +76,7 @@ impl Store {
     /// Keeps an assessment of a run (replacing one of the same catalog and date) and the
     /// bodies its verdicts cite.
     pub async fn save_assessment(&self, assessment: &Assessment) -> Result<i64, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let json = serde_json::to_vec(assessment).expect("an assessment always serialises");
             let c = &assessment.summary.counts;
             let counts = serde_json::json!({
@@ -123,7 +123,7 @@ impl Store {
 
     /// Every kept assessment, oldest run first.
     pub async fn assessments(&self) -> Result<Vec<AssessmentRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT id, run_id, catalog, as_of, period, created_at, score, counts FROM assessments ORDER BY run_id, id",
             )
@@ -147,7 +147,7 @@ impl Store {
 
     /// The newest kept assessment of a run with this catalog.
     pub async fn kept_assessment(&self, run_id: i64, catalog: &str) -> Result<Option<Assessment>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let row = sqlx::query(
                 "SELECT id, assessment FROM assessments WHERE run_id = $1 AND catalog = $2 ORDER BY id DESC LIMIT 1",
             )
@@ -167,7 +167,7 @@ impl Store {
     /// Records what every list page of a run showed: a snapshot per list, and the first and
     /// last sighting of every item. Run after the run's pages have facts.
     pub async fn record_sightings(&self, run_id: i64, extractor: &str) -> Result<usize, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let site_id: Option<i64> = sqlx::query_scalar("SELECT site_id FROM runs WHERE id = $1")
                 .bind(run_id)
                 .fetch_optional(p)
@@ -248,7 +248,7 @@ impl Store {
     /// Items first seen in `run_id` (in any list) and every earlier snapshot of their lists:
     /// the material of the back-dating check.
     pub async fn first_seen_in(&self, run_id: i64) -> Result<FirstSeen, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT s.list_url, s.item_url, s.title, s.claimed_date, s.first_run, s.first_seen_at \
                  FROM item_sightings s JOIN runs r ON r.id = $1 AND r.site_id = s.site_id \
@@ -313,7 +313,7 @@ impl Store {
         before: i64,
         after: i64,
     ) -> Result<BTreeMap<String, Vec<(String, Option<String>)>>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "WITH last AS (SELECT f.run_id, f.url_id, f.url, f.status, f.sha256 FROM fetches f \
                      JOIN urls u ON u.id = f.url_id AND u.kind <> 'robots' \
@@ -358,7 +358,7 @@ impl Store {
         keep_days: Option<i64>,
         dry_run: bool,
     ) -> Result<PruneReport, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let runs: Vec<(i64, String, String)> =
                 sqlx::query_as("SELECT id, state, started_at FROM runs ORDER BY id DESC")
                     .fetch_all(p)
@@ -402,7 +402,10 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM cited_bodies c WHERE c.sha256 = b.sha256)"
             );
             // Audited: both texts are the constants above, never scraped or user text.
-            let rows = sqlx::query(sqlx::AssertSqlSafe(candidates.as_str())).bind(&kept).fetch_all(p).await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(candidates.as_str()))
+                .bind(&kept)
+                .fetch_all(p)
+                .await?;
             report.bodies = rows.len() as i64;
             report.bytes = rows.iter().map(|r| r.get::<Option<i64>, _>(1).unwrap_or(0)).sum();
             report.kept_for_verdicts = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(

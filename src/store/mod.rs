@@ -12,7 +12,7 @@
 /// Runs `$body` with `$p` bound to the store's concrete pool (`&SqlitePool` or `&PgPool`): each
 /// query is written once and compiled for both backends.
 macro_rules! on_pool {
-    ($store:expr, $p:ident => $body:expr) => {
+    ($store:expr, |$p:ident| $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite($p) => $body,
             $crate::store::Pool::Postgres($p) => $body,
@@ -434,7 +434,7 @@ impl Store {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
         );
-        let tables: Vec<String> = on_pool!(self, p => sqlx::query_scalar(tables_sql).fetch_all(p).await)
+        let tables: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(tables_sql).fetch_all(p).await)
             .map_err(|source| self.open_error(source))?;
         if !tables.iter().any(|t| t == "_sqlx_migrations") {
             return Ok(if tables.is_empty() {
@@ -446,7 +446,7 @@ impl Store {
                 ))
             });
         }
-        let applied: Vec<(i64, Vec<u8>)> = on_pool!(self, p => {
+        let applied: Vec<(i64, Vec<u8>)> = on_pool!(self, |p| {
             sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success ORDER BY version")
                 .fetch_all(p)
                 .await?

@@ -201,17 +201,19 @@ pub struct SentNotice<'a> {
 impl Store {
     /// Records an assessor's verdict; the leaf's earlier verdict is kept as history.
     pub async fn add_manual(&self, m: &NewManual) -> Result<i64, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let mut sha = None;
             if let Some((_, bytes)) = &m.evidence_file {
                 let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
-                sqlx::query("INSERT INTO bodies (sha256, size, codec, data) VALUES ($1, $2, 'zstd', $3) ON CONFLICT DO NOTHING")
-                    .bind(&hash)
-                    .bind(bytes.len() as i64)
-                    .bind(compress_body(bytes))
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO bodies (sha256, size, codec, data) VALUES ($1, $2, 'zstd', $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(&hash)
+                .bind(bytes.len() as i64)
+                .bind(compress_body(bytes))
+                .execute(&mut *tx)
+                .await?;
                 sha = Some(hash);
             }
             let id: i64 = sqlx::query(
@@ -249,7 +251,7 @@ impl Store {
     /// The current verdict of every leaf of a catalog (expired ones included: the caller
     /// decides against its as-of date), or with `history` every verdict ever recorded.
     pub async fn manual_verdicts(&self, catalog: Option<&str>, history: bool) -> Result<Vec<StoredManual>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, StoredManual>(concat!(
                 "SELECT ",
                 manual_columns!(),
@@ -265,7 +267,7 @@ impl Store {
     /// Records the problems a month's 通报 sent; a problem already recorded for that month
     /// and unit keeps its first 整改期限.
     pub async fn record_sent(&self, notice: &SentNotice<'_>, problems: &[SentProblem]) -> Result<usize, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let SentNotice {
                 site_id,
                 catalog,
@@ -302,7 +304,7 @@ impl Store {
 
     /// The 整改台账 of a site (every site when `None`), newest month first.
     pub async fn ledger(&self, site_id: Option<i64>) -> Result<Vec<Rectification>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, Rectification>(concat!(
                 "SELECT ",
                 ledger_columns!(),
@@ -316,7 +318,7 @@ impl Store {
 
     /// Records a unit's response to a problem.
     pub async fn respond(&self, id: i64, response: &str, responder: &str) -> Result<bool, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(
                 sqlx::query("UPDATE rectifications SET response = $1, responder = $2, responded_at = $3 WHERE id = $4")
                     .bind(response)
@@ -342,7 +344,7 @@ impl Store {
         as_of: chrono::NaiveDate,
         still_problems: &std::collections::HashSet<(String, String)>,
     ) -> Result<Vec<Rectification>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let open = sqlx::query_as::<_, Rectification>(concat!(
                 "SELECT ",
                 ledger_columns!(),
@@ -356,7 +358,8 @@ impl Store {
             let mut tx = p.begin().await?;
             let mut checked = Vec::new();
             for mut item in open {
-                let past_deadline = chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
+                let past_deadline =
+                    chrono::NaiveDate::parse_from_str(&item.deadline, "%Y-%m-%d").is_ok_and(|d| d < as_of);
                 item.status = if !still_problems.contains(&(item.leaf_id.clone(), item.unit.clone())) {
                     "fixed"
                 } else if past_deadline {
@@ -384,7 +387,7 @@ impl Store {
     /// The content type a body was first served with (`None` for an uploaded file or a body
     /// no fetch answered with), so a stored snapshot is shown as what it was.
     pub async fn body_content_type(&self, sha256: &str) -> Result<Option<String>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let ct: Option<Option<String>> =
                 sqlx::query_scalar("SELECT content_type FROM fetches WHERE sha256 = $1 ORDER BY id LIMIT 1")
                     .bind(sha256)
@@ -396,7 +399,7 @@ impl Store {
 
     /// A rectification by id.
     pub async fn rectification(&self, id: i64) -> Result<Option<Rectification>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, Rectification>(concat!(
                 "SELECT ",
                 ledger_columns!(),

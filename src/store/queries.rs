@@ -97,7 +97,7 @@ fn now_text() -> String {
 
 impl Store {
     pub async fn upsert_site(&self, origin: &str, start_url: &str) -> Result<SiteRow, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             sqlx::query(
                 "INSERT INTO sites (origin, start_url, created_at) VALUES ($1, $2, $3) ON CONFLICT(origin) DO NOTHING",
             )
@@ -116,7 +116,7 @@ impl Store {
     }
 
     pub async fn find_site(&self, origin: &str) -> Result<Option<SiteRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(
                 sqlx::query_as::<_, SiteRow>("SELECT id, origin, start_url FROM sites WHERE origin = $1")
                     .bind(origin)
@@ -127,7 +127,7 @@ impl Store {
     }
 
     pub async fn unfinished_run(&self, site_id: i64) -> Result<Option<RunRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, RunRow>(
                 "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs \
                  WHERE site_id = $1 AND state = 'running' ORDER BY id DESC LIMIT 1",
@@ -140,7 +140,7 @@ impl Store {
 
     /// The newest run of any state (`summary` shows what the last crawl did, however it ended).
     pub async fn latest_run(&self, site_id: Option<i64>) -> Result<Option<RunRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, RunRow>(
                 "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs \
                  WHERE ($1 IS NULL OR site_id = $1) ORDER BY id DESC LIMIT 1",
@@ -153,7 +153,7 @@ impl Store {
 
     /// The newest finished run: what reports judge unless told otherwise.
     pub async fn latest_finished_run(&self) -> Result<Option<RunRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, RunRow>(
                 "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs \
                  WHERE state = 'finished' ORDER BY id DESC LIMIT 1",
@@ -164,7 +164,7 @@ impl Store {
     }
 
     pub async fn run(&self, run_id: i64) -> Result<Option<RunRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, RunRow>(
                 "SELECT id, site_id, started_at, finished_at, state, stop_reason, pid FROM runs WHERE id = $1",
             )
@@ -176,7 +176,7 @@ impl Store {
 
     /// The finished runs' ids, oldest first.
     pub async fn finished_runs(&self) -> Result<Vec<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(
                 sqlx::query_scalar("SELECT id FROM runs WHERE state = 'finished' ORDER BY id")
                     .fetch_all(p)
@@ -187,7 +187,7 @@ impl Store {
 
     /// Every run's id, oldest first (for messages that list them).
     pub async fn run_ids(&self) -> Result<Vec<i64>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_scalar("SELECT id FROM runs ORDER BY id")
                 .fetch_all(p)
                 .await?)
@@ -203,7 +203,7 @@ impl Store {
         seed_url: &str,
         seed_origin: &str,
     ) -> Result<i64, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             let run_id: i64 = sqlx::query(
                 "INSERT INTO runs (site_id, started_at, state, settings, pid) VALUES ($1, $2, 'running', $3, $4) RETURNING id",
@@ -245,7 +245,7 @@ impl Store {
     /// The run is claimed by compare-and-swap on its pid, inside the transaction that
     /// requeues, so of two processes resuming at the same moment exactly one gets it.
     pub async fn resume_run(&self, run: &RunRow) -> Result<(), StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let me = i64::from(std::process::id());
             // On PostgreSQL the pid may be another machine's (a worker's), and the crawl lock
             // this crawler holds already proves that no other one is alive.
@@ -304,12 +304,13 @@ impl Store {
 
     /// The frontier of a site by state, for progress lines.
     pub async fn frontier(&self, site_id: i64) -> Result<crate::crawl::progress::Frontier, StoreError> {
-        on_pool!(self, p => {
-            let rows: Vec<(String, i64)> =
-                sqlx::query_as("SELECT state, COUNT(*) FROM urls WHERE site_id = $1 AND kind <> 'robots' GROUP BY state")
-                    .bind(site_id)
-                    .fetch_all(p)
-                    .await?;
+        on_pool!(self, |p| {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT state, COUNT(*) FROM urls WHERE site_id = $1 AND kind <> 'robots' GROUP BY state",
+            )
+            .bind(site_id)
+            .fetch_all(p)
+            .await?;
             let mut frontier = crate::crawl::progress::Frontier::default();
             for (state, n) in rows {
                 match state.as_str() {
@@ -325,16 +326,6 @@ impl Store {
         })
     }
 
-    pub async fn release_claims(&self, site_id: i64) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            sqlx::query("UPDATE urls SET state = 'queued' WHERE site_id = $1 AND state = 'claimed'")
-                .bind(site_id)
-                .execute(p)
-                .await?;
-            Ok(())
-        })
-    }
-
     /// Closes a run: `finished`, or `failed` when nothing could be fetched.
     pub async fn finish_run(
         &self,
@@ -343,22 +334,24 @@ impl Store {
         stop_reason: &str,
         counts: &RunSummary,
     ) -> Result<(), StoreError> {
-        on_pool!(self, p => {
-            sqlx::query("UPDATE runs SET state = $1, finished_at = $2, stop_reason = $3, counts = $4, pid = NULL WHERE id = $5")
-                .bind(state)
-                .bind(now_text())
-                .bind(stop_reason)
-                .bind(serde_json::to_string(counts).expect("a summary always serialises"))
-                .bind(run_id)
-                .execute(p)
-                .await?;
+        on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE runs SET state = $1, finished_at = $2, stop_reason = $3, counts = $4, pid = NULL WHERE id = $5",
+            )
+            .bind(state)
+            .bind(now_text())
+            .bind(stop_reason)
+            .bind(serde_json::to_string(counts).expect("a summary always serialises"))
+            .bind(run_id)
+            .execute(p)
+            .await?;
             Ok(())
         })
     }
 
     /// Leaves a run open (interrupted, or stopped at its budget) for the next crawl to resume.
     pub async fn pause_run(&self, run_id: i64, stop_reason: &str) -> Result<(), StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             sqlx::query("UPDATE runs SET stop_reason = $1, pid = NULL WHERE id = $2 AND state = 'running'")
                 .bind(stop_reason)
                 .bind(run_id)
@@ -369,7 +362,7 @@ impl Store {
     }
 
     pub async fn load_host(&self, origin: &str) -> Result<Option<HostRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, HostRow>(
                 "SELECT origin, robots_status, robots_body, robots_fetched_ms, crawl_delay_ms, paused_reason FROM hosts WHERE origin = $1",
             )
@@ -381,7 +374,7 @@ impl Store {
 
     /// Counts what one run did.
     pub async fn run_summary(&self, run_id: i64) -> Result<RunSummary, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let mut summary = RunSummary {
                 run_id,
                 ..RunSummary::default()
@@ -464,7 +457,7 @@ impl Store {
 
     /// The fetches of a run, in order.
     pub async fn run_fetches(&self, run_id: i64) -> Result<Vec<FetchRow>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as::<_, FetchRow>(
                 "SELECT id, run_id, url, final_url, fetched_at, status, change, content_type, encoding, encoding_source, body_size, sha256 \
                  FROM fetches WHERE run_id = $1 ORDER BY id",
@@ -477,7 +470,7 @@ impl Store {
 
     /// The stored body with this hash, decompressed.
     pub async fn body(&self, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // A pruned body keeps its row (fetches refer to its hash) but not its bytes.
             let row = sqlx::query("SELECT size, data FROM bodies WHERE sha256 = $1 AND codec <> 'pruned'")
                 .bind(sha256)
@@ -496,7 +489,7 @@ impl Store {
 
     /// The frontier state of every URL of a site: (url, state, last_error).
     pub async fn url_states(&self, site_id: i64) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query("SELECT url, state, last_error FROM urls WHERE site_id = $1 ORDER BY id")
                 .bind(site_id)
                 .fetch_all(p)
@@ -510,7 +503,7 @@ impl Store {
         &self,
         run_id: i64,
     ) -> Result<Vec<(String, String, Option<String>, String, bool, Option<String>)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             let rows = sqlx::query(
                 "SELECT f.url, l.to_url, l.anchor, l.kind, l.in_scope, l.skipped FROM links l JOIN fetches f ON f.id = l.fetch_id \
                  WHERE f.run_id = $1 ORDER BY l.rowid",

@@ -48,7 +48,7 @@ impl Store {
             return Ok(Ok(()));
         }
         let interval_ms = i64::try_from(interval.as_millis()).unwrap_or(i64::MAX / 4);
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             // Concurrent reservations of one host serialise on its row; the loser sees the
             // moved time in the WHERE and gets no row back.
             let granted = sqlx::query(
@@ -78,12 +78,14 @@ impl Store {
         })
     }
 
-    /// Gives back the URLs this worker claimed but did not fetch (it is stopping).
-    pub async fn release_claims_of(&self, site_id: i64, worker: &str) -> Result<u64, StoreError> {
-        on_pool!(self, p => {
+    /// Gives back the URLs claimed but not fetched (page limit, interrupt, abandoned
+    /// requests): a worker's own (`Some(id)`), or every claim of the site for the one crawl
+    /// that holds the store alone.
+    pub async fn release_claims(&self, site_id: i64, worker: Option<&str>) -> Result<u64, StoreError> {
+        on_pool!(self, |p| {
             Ok(sqlx::query(
                 "UPDATE urls SET state = 'queued', claimed_by = NULL, lease_until_ms = NULL \
-                 WHERE site_id = $1 AND state = 'claimed' AND claimed_by = $2",
+                 WHERE site_id = $1 AND state = 'claimed' AND ($2 IS NULL OR claimed_by = $2)",
             )
             .bind(site_id)
             .bind(worker)
@@ -96,7 +98,7 @@ impl Store {
     /// Every URL fetched more than once in a run, robots.txt aside, with its count: a shared
     /// crawl fetches each once.
     pub async fn refetched_urls(&self, run_id: i64) -> Result<Vec<(String, i64)>, StoreError> {
-        on_pool!(self, p => {
+        on_pool!(self, |p| {
             Ok(sqlx::query_as(
                 "SELECT f.url, COUNT(*) FROM fetches f JOIN urls u ON u.id = f.url_id \
                  WHERE f.run_id = $1 AND u.kind <> 'robots' GROUP BY f.url HAVING COUNT(*) > 1 ORDER BY f.url",

@@ -17,7 +17,7 @@ pub(super) enum Conn {
 
 /// Runs `$body` with `$c` bound to the concrete connection, like `on_pool!` for the store.
 macro_rules! on_conn {
-    ($conn:expr, $c:ident => $body:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
             Conn::Sqlite($c) => $body,
             Conn::Postgres($c) => $body,
@@ -238,7 +238,10 @@ async fn run_writer(mut conn: Conn, mut rx: mpsc::Receiver<WriteOp>) -> Result<(
                 // PostgreSQL, which then aborts one transaction: apply the batch again.
                 Err(e) if e.is_transient() && tries < 8 => {
                     tries += 1;
-                    let _ = on_conn!(&mut conn, c => sqlx::query("ROLLBACK").execute(&mut **c).await.map(|_| ()));
+                    let _ = on_conn!(&mut conn, |c| sqlx::query("ROLLBACK")
+                        .execute(&mut **c)
+                        .await
+                        .map(|_| ()));
                     tracing::debug!(tries, "write batch retried: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(rand::random_range(5..50u64) * tries)).await;
                 }
@@ -273,14 +276,14 @@ async fn apply_batch(conn: &mut Conn, ops: &[WriteOp]) -> Result<Vec<Option<Outc
         Conn::Sqlite(_) => "BEGIN IMMEDIATE",
         Conn::Postgres(_) => "BEGIN",
     };
-    on_conn!(&mut *conn, c => {
+    on_conn!(&mut *conn, |c| {
         sqlx::query(begin).execute(&mut **c).await?;
     });
     let mut outcomes = Vec::with_capacity(ops.len());
     for op in ops {
         outcomes.push(apply(conn, op).await?);
     }
-    on_conn!(&mut *conn, c => {
+    on_conn!(&mut *conn, |c| {
         sqlx::query("COMMIT").execute(&mut **c).await?;
     });
     Ok(outcomes)
@@ -304,16 +307,16 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
         } => return insert_urls(conn, *site_id, *from_url_id, urls).await.map(|()| None),
         _ => {}
     }
-    on_conn!(conn, c => {
-    match op {
-        WriteOp::Claim {
-            site_id,
-            now_ms,
-            limit,
-            lease: None,
-            ..
-        } => {
-            let urls = sqlx::query_as::<_, ClaimedUrl>(
+    on_conn!(conn, |c| {
+        match op {
+            WriteOp::Claim {
+                site_id,
+                now_ms,
+                limit,
+                lease: None,
+                ..
+            } => {
+                let urls = sqlx::query_as::<_, ClaimedUrl>(
                 "UPDATE urls SET state = 'claimed' WHERE id IN ( \
                    SELECT id FROM urls WHERE site_id = $1 AND state = 'queued' AND next_try_ms <= $2 \
                    ORDER BY depth, id LIMIT $3) \
@@ -324,38 +327,38 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
             .bind(limit)
             .fetch_all(&mut **c)
             .await?;
-            let next_due_ms: Option<i64> =
-                sqlx::query("SELECT MIN(next_try_ms) FROM urls WHERE site_id = $1 AND state = 'queued'")
-                    .bind(site_id)
-                    .fetch_one(&mut **c)
-                    .await?
-                    .get(0);
-            let mut urls = urls;
-            urls.sort_by_key(|u| (u.depth, u.id));
-            return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
-        }
-        WriteOp::Claim {
-            site_id,
-            now_ms,
-            limit,
-            lease: Some(lease),
-            ..
-        } => {
-            // A dead worker's claims come back first.
-            let reaped = sqlx::query(
-                "UPDATE urls SET state = 'queued', claimed_by = NULL, lease_until_ms = NULL \
-                 WHERE site_id = $1 AND state = 'claimed' AND lease_until_ms < $2",
-            )
-            .bind(site_id)
-            .bind(now_ms)
-            .execute(&mut **c)
-            .await?
-            .rows_affected();
-            if reaped > 0 {
-                tracing::warn!(reaped, "URLs whose worker's lease ran out are back in the queue");
+                let next_due_ms: Option<i64> =
+                    sqlx::query("SELECT MIN(next_try_ms) FROM urls WHERE site_id = $1 AND state = 'queued'")
+                        .bind(site_id)
+                        .fetch_one(&mut **c)
+                        .await?
+                        .get(0);
+                let mut urls = urls;
+                urls.sort_by_key(|u| (u.depth, u.id));
+                return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
             }
-            // Rows another worker is claiming at this moment are skipped, not waited for.
-            let urls = sqlx::query_as::<_, ClaimedUrl>(
+            WriteOp::Claim {
+                site_id,
+                now_ms,
+                limit,
+                lease: Some(lease),
+                ..
+            } => {
+                // A dead worker's claims come back first.
+                let reaped = sqlx::query(
+                    "UPDATE urls SET state = 'queued', claimed_by = NULL, lease_until_ms = NULL \
+                 WHERE site_id = $1 AND state = 'claimed' AND lease_until_ms < $2",
+                )
+                .bind(site_id)
+                .bind(now_ms)
+                .execute(&mut **c)
+                .await?
+                .rows_affected();
+                if reaped > 0 {
+                    tracing::warn!(reaped, "URLs whose worker's lease ran out are back in the queue");
+                }
+                // Rows another worker is claiming at this moment are skipped, not waited for.
+                let urls = sqlx::query_as::<_, ClaimedUrl>(
                 "UPDATE urls SET state = 'claimed', claimed_by = $4, lease_until_ms = $5 WHERE id IN ( \
                    SELECT id FROM urls WHERE site_id = $1 AND state = 'queued' AND next_try_ms <= $2 \
                    ORDER BY depth, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
@@ -368,37 +371,37 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
             .bind(now_ms.saturating_add(lease.ms))
             .fetch_all(&mut **c)
             .await?;
-            let row = sqlx::query(
-                "SELECT MIN(next_try_ms), EXISTS (SELECT 1 FROM urls WHERE site_id = $1 AND state = 'claimed') \
+                let row = sqlx::query(
+                    "SELECT MIN(next_try_ms), EXISTS (SELECT 1 FROM urls WHERE site_id = $1 AND state = 'claimed') \
                  FROM urls WHERE site_id = $1 AND state = 'queued'",
-            )
-            .bind(site_id)
-            .fetch_one(&mut **c)
-            .await?;
-            let queued_due: Option<i64> = row.get(0);
-            let others_busy: bool = row.get(1);
-            // While other workers hold URLs, their pages may add more: look again soon
-            // rather than call the frontier exhausted.
-            let next_due_ms = queued_due.or_else(|| others_busy.then_some(now_ms + 500));
-            let mut urls = urls;
-            urls.sort_by_key(|u| (u.depth, u.id));
-            return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
-        }
-        // Writes of many rows, in functions of their own.
-        WriteOp::Record(_) | WriteOp::AddUrls { .. } => {}
-        WriteOp::Block { url_id, reason } => {
-            sqlx::query("UPDATE urls SET state = 'blocked', last_error = $1 WHERE id = $2")
-                .bind(reason)
-                .bind(url_id)
-                .execute(&mut **c)
+                )
+                .bind(site_id)
+                .fetch_one(&mut **c)
                 .await?;
-        }
-        WriteOp::HoldHost {
-            site_id,
-            origin,
-            reason,
-        } => {
-            sqlx::query(
+                let queued_due: Option<i64> = row.get(0);
+                let others_busy: bool = row.get(1);
+                // While other workers hold URLs, their pages may add more: look again soon
+                // rather than call the frontier exhausted.
+                let next_due_ms = queued_due.or_else(|| others_busy.then_some(now_ms + 500));
+                let mut urls = urls;
+                urls.sort_by_key(|u| (u.depth, u.id));
+                return Ok(Some(Outcome::Claimed(ClaimBatch { urls, next_due_ms })));
+            }
+            // Writes of many rows, in functions of their own.
+            WriteOp::Record(_) | WriteOp::AddUrls { .. } => {}
+            WriteOp::Block { url_id, reason } => {
+                sqlx::query("UPDATE urls SET state = 'blocked', last_error = $1 WHERE id = $2")
+                    .bind(reason)
+                    .bind(url_id)
+                    .execute(&mut **c)
+                    .await?;
+            }
+            WriteOp::HoldHost {
+                site_id,
+                origin,
+                reason,
+            } => {
+                sqlx::query(
                 "UPDATE urls SET state = 'held', last_error = $1 WHERE site_id = $2 AND origin = $3 AND state IN ('queued', 'claimed')",
             )
             .bind(reason)
@@ -406,9 +409,9 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
             .bind(origin)
             .execute(&mut **c)
             .await?;
-        }
-        WriteOp::Host(host) => {
-            sqlx::query(
+            }
+            WriteOp::Host(host) => {
+                sqlx::query(
                 "INSERT INTO hosts (origin, robots_status, robots_body, robots_fetched_at, robots_fetched_ms, crawl_delay_ms, \
                    backoff_until_ms, consecutive_failures, throttled_count, paused_reason) \
                  VALUES ($1, $2, $3, $11, $4, $5, $6, $7, $8, $9) \
@@ -435,33 +438,33 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
             }))
             .execute(&mut **c)
             .await?;
-        }
-        WriteOp::Renew {
-            site_id,
-            worker,
-            until_ms,
-        } => {
-            sqlx::query(
-                "UPDATE urls SET lease_until_ms = $3 WHERE site_id = $1 AND state = 'claimed' AND claimed_by = $2",
-            )
-            .bind(site_id)
-            .bind(worker)
-            .bind(until_ms)
-            .execute(&mut **c)
-            .await?;
-        }
-        WriteOp::Flush(_) => {}
-        WriteOp::HasAnsweredOk { url_id, .. } => {
-            let answered: bool = sqlx::query(
+            }
+            WriteOp::Renew {
+                site_id,
+                worker,
+                until_ms,
+            } => {
+                sqlx::query(
+                    "UPDATE urls SET lease_until_ms = $3 WHERE site_id = $1 AND state = 'claimed' AND claimed_by = $2",
+                )
+                .bind(site_id)
+                .bind(worker)
+                .bind(until_ms)
+                .execute(&mut **c)
+                .await?;
+            }
+            WriteOp::Flush(_) => {}
+            WriteOp::HasAnsweredOk { url_id, .. } => {
+                let answered: bool = sqlx::query(
                 "SELECT EXISTS (SELECT 1 FROM fetches WHERE url_id = $1 AND (status BETWEEN 200 AND 299 OR status = 304))",
             )
             .bind(url_id)
             .fetch_one(&mut **c)
             .await?
             .get(0);
-            return Ok(Some(Outcome::Answered(answered)));
+                return Ok(Some(Outcome::Answered(answered)));
+            }
         }
-    }
     });
     Ok(None)
 }
@@ -469,9 +472,9 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
 async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
     // A URL outside the frontier (robots.txt) gets its row here.
     let mut url_id = f.url_id;
-    on_conn!(&mut *conn, c => {
-    if let (Some(sha), Some(data), Some(size)) = (&f.sha256, &f.compressed_body, f.body_size) {
-        sqlx::query(
+    on_conn!(&mut *conn, |c| {
+        if let (Some(sha), Some(data), Some(size)) = (&f.sha256, &f.compressed_body, f.body_size) {
+            sqlx::query(
             "INSERT INTO bodies (sha256, size, codec, data) VALUES ($1, $2, 'zstd', $3) ON CONFLICT(sha256) DO NOTHING",
         )
         .bind(sha)
@@ -479,21 +482,21 @@ async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
         .bind(data)
         .execute(&mut **c)
         .await?;
-    }
-    if url_id == 0 {
-        url_id = sqlx::query(
-            "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES ($1, $2, $3, $4, 0, 'done') \
+        }
+        if url_id == 0 {
+            url_id = sqlx::query(
+                "INSERT INTO urls (site_id, url, origin, kind, depth, state) VALUES ($1, $2, $3, $4, 0, 'done') \
              ON CONFLICT(site_id, url) DO UPDATE SET state = 'done' RETURNING id",
-        )
-        .bind(f.site_id)
-        .bind(&f.url)
-        .bind(&f.origin)
-        .bind(f.kind)
-        .fetch_one(&mut **c)
-        .await?
-        .get(0);
-    }
-    let fetch_id: i64 = sqlx::query(
+            )
+            .bind(f.site_id)
+            .bind(&f.url)
+            .bind(&f.origin)
+            .bind(f.kind)
+            .fetch_one(&mut **c)
+            .await?
+            .get(0);
+        }
+        let fetch_id: i64 = sqlx::query(
         "INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
            request_headers, response_headers, etag, last_modified, content_type, encoding, encoding_source, body_size, sha256) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
@@ -520,8 +523,8 @@ async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
     .fetch_one(&mut **c)
     .await?
     .get(0);
-    if f.updates_validators {
-        sqlx::query(
+        if f.updates_validators {
+            sqlx::query(
             "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, etag = $5, last_modified = $6, \
                last_sha256 = $7, last_status = $8, last_fetch_id = $9, claimed_by = NULL, lease_until_ms = NULL WHERE id = $10",
         )
@@ -537,33 +540,33 @@ async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
         .bind(url_id)
         .execute(&mut **c)
         .await?;
-    } else {
-        sqlx::query(
-            "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, last_fetch_id = $5, \
+        } else {
+            sqlx::query(
+                "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, last_fetch_id = $5, \
                claimed_by = NULL, lease_until_ms = NULL WHERE id = $6",
-        )
-        .bind(f.url_state)
-        .bind(f.attempts)
-        .bind(f.next_try_ms)
-        .bind(&f.error)
-        .bind(fetch_id)
-        .bind(url_id)
-        .execute(&mut **c)
-        .await?;
-    }
-    for chunk in f.links.chunks(150) {
-        let mut builder =
-            QueryBuilder::new("INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) ");
-        builder.push_values(chunk, |mut row, link| {
-            row.push_bind(fetch_id)
-                .push_bind(&link.to_url)
-                .push_bind(&link.anchor)
-                .push_bind(link.kind)
-                .push_bind(i64::from(link.is_in_scope))
-                .push_bind(&link.skipped);
-        });
-        builder.build().execute(&mut **c).await?;
-    }
+            )
+            .bind(f.url_state)
+            .bind(f.attempts)
+            .bind(f.next_try_ms)
+            .bind(&f.error)
+            .bind(fetch_id)
+            .bind(url_id)
+            .execute(&mut **c)
+            .await?;
+        }
+        for chunk in f.links.chunks(150) {
+            let mut builder =
+                QueryBuilder::new("INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) ");
+            builder.push_values(chunk, |mut row, link| {
+                row.push_bind(fetch_id)
+                    .push_bind(&link.to_url)
+                    .push_bind(&link.anchor)
+                    .push_bind(link.kind)
+                    .push_bind(i64::from(link.is_in_scope))
+                    .push_bind(&link.skipped);
+            });
+            builder.build().execute(&mut **c).await?;
+        }
     });
     insert_urls(conn, f.site_id, Some(url_id), &f.new_urls).await
 }
@@ -574,24 +577,24 @@ async fn insert_urls(
     from_url_id: Option<i64>,
     urls: &[NewUrl],
 ) -> Result<(), StoreError> {
-    on_conn!(conn, c => {
-    for chunk in urls.chunks(120) {
-        let mut builder = QueryBuilder::new(
-            "INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) ",
-        );
-        builder.push_values(chunk, |mut row, url| {
-            row.push_bind(site_id)
-                .push_bind(&url.url)
-                .push_bind(&url.origin)
-                .push_bind(url.kind)
-                .push_bind(url.depth)
-                .push_bind(from_url_id)
-                .push_bind("queued")
-                .push_bind(url.calendar_steps);
-        });
-        builder.push(" ON CONFLICT(site_id, url) DO NOTHING");
-        builder.build().execute(&mut **c).await?;
-    }
+    on_conn!(conn, |c| {
+        for chunk in urls.chunks(120) {
+            let mut builder = QueryBuilder::new(
+                "INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) ",
+            );
+            builder.push_values(chunk, |mut row, url| {
+                row.push_bind(site_id)
+                    .push_bind(&url.url)
+                    .push_bind(&url.origin)
+                    .push_bind(url.kind)
+                    .push_bind(url.depth)
+                    .push_bind(from_url_id)
+                    .push_bind("queued")
+                    .push_bind(url.calendar_steps);
+            });
+            builder.push(" ON CONFLICT(site_id, url) DO NOTHING");
+            builder.build().execute(&mut **c).await?;
+        }
     });
     Ok(())
 }

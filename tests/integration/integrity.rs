@@ -296,3 +296,28 @@ async fn a_store_on_read_only_media_is_readable() {
     assert_eq!(names, ["evidence.db"]);
     std::fs::set_permissions(archive.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// On PostgreSQL the reading commands' sessions are read-only, so a read can never write; and a
+/// database without zwgk's tables is refused, not given them.
+#[cfg(feature = "postgres-tests")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_store_opened_for_reading_cannot_be_written() {
+    let store = TestStore::new().await;
+    let read = zwgk::store::Store::open_read(&store.path()).await.unwrap();
+    let err = read
+        .upsert_site("http://a.example", "http://a.example/")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    read.close().await;
+    store
+        .store
+        .upsert_site("http://a.example", "http://a.example/")
+        .await
+        .unwrap();
+    let empty = postgres_database().await;
+    let err = zwgk::store::Store::open_read(&empty).await.unwrap_err();
+    assert!(err.to_string().contains("not a zwgk store"), "{err}");
+    let out = zwgk_async(&["summary", "--db", &empty]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+}
