@@ -288,9 +288,11 @@ impl Store {
             }
             // The first run in which each listed item's own page answered.
             let page_first_run: BTreeMap<String, i64> = sqlx::query_as(
-                "SELECT f.url, MIN(f.run_id) FROM fetches f JOIN runs r ON r.id = $1 \
+                // The IN list must not refer to the outer query: SQLite re-ran a correlated
+                // one per fetch (93 s at 20,000 pages instead of 0.07 s).
+                "SELECT f.url, MIN(f.run_id) FROM fetches f \
                  WHERE f.status BETWEEN 200 AND 399 AND f.run_id <= $1 AND f.url IN \
-                   (SELECT s.item_url FROM item_sightings s WHERE s.site_id = r.site_id) \
+                   (SELECT s.item_url FROM item_sightings s WHERE s.site_id = (SELECT site_id FROM runs WHERE id = $1)) \
                  GROUP BY f.url",
             )
             .bind(run_id)
