@@ -290,17 +290,17 @@ fn guard_veto(leaf: &RawLeaf, outcome: Outcome) -> Outcome {
     manual
 }
 
-/// Scores every leaf of the catalog.
-pub fn assess_leaves(catalog: &Catalog, cx: &Context<'_>, manual: &[ManualVerdict]) -> Vec<Verdict> {
-    // Leaves read shared, lazily decompressed page texts, so they are evaluated on every core.
-    let outcomes = crate::parallel::map(&catalog.leaves, |leaf| {
+/// Scores leaves of the catalog.
+pub fn assess_leaves(leaves: &[RawLeaf], cx: &Context<'_>, manual: &[ManualVerdict]) -> Vec<Verdict> {
+    // Leaves read shared page details (read once, on first use), so they are evaluated on
+    // every core.
+    let outcomes = crate::parallel::map(leaves, |leaf| {
         let started = std::time::Instant::now();
         let outcome = guard_veto(leaf, evaluate(&leaf.rule, cx));
-        tracing::debug!(leaf = %leaf.id, ms = started.elapsed().as_millis(), "leaf evaluated");
+        tracing::debug!(leaf = %leaf.id, ms = started.elapsed().as_millis(), memory = ?crate::assess::model::memory_mb(), "leaf evaluated");
         outcome
     });
-    catalog
-        .leaves
+    leaves
         .iter()
         .zip(outcomes)
         .map(|(leaf, outcome)| {

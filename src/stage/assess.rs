@@ -9,10 +9,12 @@ use crate::assess::calendar::WorkCalendar;
 use crate::assess::catalog::Catalog;
 use crate::assess::columns::ColumnDefs;
 use crate::assess::engine::{self, Assessment, Context, ManualVerdict};
-use crate::assess::model::{Pins, SiteView};
+use std::sync::Arc;
+
+use crate::assess::model::{DetailSource, Details, Outcomes, PageRows, Pins, SiteView};
 use crate::extract::page::EXTRACTOR_VERSION;
 use crate::extract::profile::Profile;
-use crate::store::{Store, StoreError};
+use crate::store::{AssessPage, DetailKey, Store, StoredDetail, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
@@ -22,6 +24,8 @@ pub enum AssessError {
     NoRun(i64),
     #[error("run {run} has no extracted pages; run `zwgk extract` first")]
     NotExtracted { run: i64 },
+    #[error("stored pages could not be read: {0}")]
+    Detail(String),
 }
 
 /// What to assess against.
@@ -37,44 +41,127 @@ pub struct AssessOptions<'a> {
     pub calendar: &'a WorkCalendar,
 }
 
-/// Loads what the run shows of its site (columns resolved, boilerplate removed).
+/// Loads what the run shows of its site (columns resolved, boilerplate removed). Pages stream
+/// from the store and keep only what locates and dates them; their details are read through
+/// a connection of the view's own when a rule asks.
 pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Result<SiteView, AssessError> {
     let (origin, start_url) = store.run_site(run_id).await?.ok_or(AssessError::NoRun(run_id))?;
     let started = std::time::Instant::now();
-    // Three independent reads on separate connections (SQLite in WAL mode reads concurrently).
-    let (pages, links, outcomes, first_seen) = tokio::try_join!(
-        store.assess_pages(run_id, EXTRACTOR_VERSION),
-        store.assess_links(run_id),
-        store.url_outcomes(run_id),
-        store.first_seen_in(run_id)
-    )?;
-    if pages.is_empty() {
-        return Err(AssessError::NotExtracted { run: run_id });
+    let details = Arc::new(Details::new(Box::new(StoreDetails::start(store.location()).await?)));
+    let mut rows = PageRows::default();
+    let mut outcomes = Outcomes::default();
+    {
+        let mut batch: Vec<AssessPage> = Vec::with_capacity(PARSE_BATCH);
+        let pages = store.assess_pages(run_id, EXTRACTOR_VERSION, |row| {
+            batch.push(row);
+            if batch.len() == PARSE_BATCH {
+                rows.push(&batch, Some(&details));
+                batch.clear();
+            }
+        });
+        // Independent reads on separate connections (SQLite in WAL mode reads concurrently).
+        let (_, _, first_seen) =
+            tokio::try_join!(pages, store.url_outcomes(run_id, |o| outcomes.add(o)), store.first_seen_in(run_id))?;
+        rows.push(&batch, Some(&details));
+        if rows.is_empty() {
+            return Err(AssessError::NotExtracted { run: run_id });
+        }
+        tracing::info!(
+            pages = rows.len(),
+            urls = outcomes.len(),
+            ms = started.elapsed().as_millis(),
+            memory = ?crate::assess::model::memory_mb(),
+            "run read"
+        );
+        let (pins, _) = site_settings(profiles);
+        let mut view = SiteView::build(
+            &origin,
+            &start_url,
+            rows,
+            outcomes,
+            &ColumnDefs::bundled(),
+            &pins,
+            Some(details),
+        );
+        view.backdated = crate::assess::first_seen::backdated(
+            &first_seen.sightings,
+            &first_seen.snapshots,
+            &first_seen.page_first_run,
+        )
+        .into_iter()
+        .map(|b| (b.item_url.clone(), b))
+        .collect();
+        if let (_, Some(error)) = view.detail_reads() {
+            return Err(AssessError::Detail(error));
+        }
+        tracing::info!(ms = started.elapsed().as_millis(), "site view built");
+        Ok(view)
     }
-    tracing::info!(
-        pages = pages.len(),
-        links = links.len(),
-        urls = outcomes.len(),
-        ms = started.elapsed().as_millis(),
-        "run read"
-    );
-    let (pins, _) = site_settings(profiles);
-    let mut view = SiteView::build(
-        &origin,
-        &start_url,
-        pages,
-        links,
-        outcomes,
-        &ColumnDefs::bundled(),
-        &pins,
-    );
-    view.backdated =
-        crate::assess::first_seen::backdated(&first_seen.sightings, &first_seen.snapshots, &first_seen.page_first_run)
-            .into_iter()
-            .map(|b| (b.item_url.clone(), b))
-            .collect();
-    tracing::info!(ms = started.elapsed().as_millis(), "site view built");
-    Ok(view)
+}
+
+/// Leaves evaluated together between two releases of page details (a few per core).
+const LEAVES_PER_PASS: usize = 8;
+
+/// Rows parsed together on every core while the rest stream in.
+const PARSE_BATCH: usize = 2_048;
+
+type DetailReply = std::sync::mpsc::SyncSender<Result<Vec<StoredDetail>, String>>;
+
+/// Reads pages' details for the rules, which are plain functions running on any thread (a
+/// runtime's worker or not): a thread of its own runs a small runtime with its own read-only
+/// connection to the store, and answers one request at a time.
+#[derive(Debug)]
+struct StoreDetails {
+    requests: std::sync::mpsc::Sender<(Vec<DetailKey>, DetailReply)>,
+}
+
+impl StoreDetails {
+    async fn start(location: &str) -> Result<StoreDetails, AssessError> {
+        let (requests, incoming) = std::sync::mpsc::channel::<(Vec<DetailKey>, DetailReply)>();
+        let (ready_tx, ready) = tokio::sync::oneshot::channel::<Result<(), AssessError>>();
+        let location = location.to_string();
+        std::thread::Builder::new()
+            .name("zwgk-details".to_string())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(AssessError::Detail(format!("cannot start the detail reader: {e}"))));
+                        return;
+                    }
+                };
+                let store = match runtime.block_on(Store::open_read(&location)) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e.into()));
+                        return;
+                    }
+                };
+                let _ = ready_tx.send(Ok(()));
+                // Ends when the view that asks is dropped.
+                while let Ok((keys, reply)) = incoming.recv() {
+                    let read = runtime.block_on(store.page_details(&keys)).map_err(|e| e.to_string());
+                    let _ = reply.send(read);
+                }
+                runtime.block_on(store.close());
+            })
+            .map_err(|e| AssessError::Detail(format!("cannot start the detail reader: {e}")))?;
+        match ready.await {
+            Ok(Ok(())) => Ok(StoreDetails { requests }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(AssessError::Detail("the detail reader stopped before it opened the store".to_string())),
+        }
+    }
+}
+
+impl DetailSource for StoreDetails {
+    fn load(&self, keys: &[DetailKey]) -> Result<Vec<StoredDetail>, String> {
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        self.requests
+            .send((keys.to_vec(), reply))
+            .map_err(|_| "the detail reader has stopped".to_string())?;
+        answer.recv().map_err(|_| "the detail reader has stopped".to_string())?
+    }
 }
 
 /// How well the run's site was understood (see [`engine::Understanding`]).
@@ -112,8 +199,9 @@ fn understanding(
                 .join("或")
         })
         .collect();
-    let documents = site.all_documents_cached();
-    let undated = documents.iter().filter(|d| d.date.is_none()).count();
+    let (documents, undated) = site
+        .all_documents_cached()
+        .fold((0, 0), |(all, undated), d| (all + 1, undated + usize::from(d.date.is_none())));
     let automatic = leaves.iter().filter(|(_, auto)| *auto).count();
     let fallback = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::Fallback).count();
     let not_found = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::NotFound).count();
@@ -122,17 +210,17 @@ fn understanding(
     } else {
         (groups.len() - missing.len()) as f64 / groups.len() as f64
     };
-    let undated_share = if documents.is_empty() {
+    let undated_share = if documents == 0 {
         1.0
     } else {
-        undated as f64 / documents.len() as f64
+        undated as f64 / documents as f64
     };
     let not_found_share = if automatic == 0 {
         0.0
     } else {
         not_found as f64 / automatic as f64
     };
-    let (level, warning) = if documents.is_empty() || key_share < 0.5 || undated_share > 0.4 || not_found_share > 0.4 {
+    let (level, warning) = if documents == 0 || key_share < 0.5 || undated_share > 0.4 || not_found_share > 0.4 {
         (
             "较差",
             Some(format!(
@@ -153,7 +241,7 @@ fn understanding(
         keys_used: groups.len(),
         keys_found: groups.len() - missing.len(),
         keys_missing: missing,
-        documents: documents.len(),
+        documents,
         undated_documents: undated,
         leaves_fallback: fallback,
         leaves_not_found: not_found,
@@ -176,13 +264,13 @@ fn site_settings(profiles: &[Profile]) -> (Pins, BTreeMap<String, bool>) {
 
 /// Scores every leaf of the catalog against the run.
 pub async fn assess_run(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
-    let site = site_view(store, run_id, options.profiles).await?;
+    let mut site = site_view(store, run_id, options.profiles).await?;
     let manual = manual_for(store, options).await?;
     let options = &AssessOptions {
         manual: &manual,
         ..*options
     };
-    let mut assessment = assess_view(&site, run_id, options)?;
+    let mut assessment = assess_view(&mut site, run_id, options)?;
     if let Some(run) = store.run(run_id).await? {
         assessment.unfinished_run = unfinished_note(&run);
     }
@@ -245,21 +333,37 @@ pub fn unfinished_note(run: &crate::store::RunRow) -> Option<String> {
 }
 
 /// Scores every leaf against an already built view.
-pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
+pub fn assess_view(site: &mut SiteView, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
     let calendar = options.calendar;
     let (_, capabilities) = site_settings(options.profiles);
     let defs = ColumnDefs::bundled();
-    let cx = Context {
-        site,
-        calendar,
-        defs: &defs,
-        as_of: options.as_of,
-        year: options.year,
-        capabilities: &capabilities,
-    };
     let started = std::time::Instant::now();
-    let indicators = engine::assess_leaves(options.catalog, &cx, options.manual);
-    tracing::info!(ms = started.elapsed().as_millis(), "leaves assessed");
+    // A few leaves at a time, the page details they read let go after each pass: memory
+    // follows what one pass reads, not what the whole catalog does.
+    let mut indicators = Vec::with_capacity(options.catalog.leaves.len());
+    for leaves in options.catalog.leaves.chunks(LEAVES_PER_PASS) {
+        let cx = Context {
+            site: &*site,
+            calendar,
+            defs: &defs,
+            as_of: options.as_of,
+            year: options.year,
+            capabilities: &capabilities,
+        };
+        indicators.extend(engine::assess_leaves(leaves, &cx, options.manual));
+        site.drop_details();
+    }
+    let site = &*site;
+    let (reads, failed) = site.detail_reads();
+    tracing::info!(
+        ms = started.elapsed().as_millis(),
+        pages_read = reads,
+        memory = ?crate::assess::model::memory_mb(),
+        "leaves assessed"
+    );
+    if let Some(error) = failed {
+        return Err(AssessError::Detail(error));
+    }
     let summary = engine::summarize(&indicators);
     let indicators_for_understanding: Vec<(crate::assess::verdict::Basis, bool)> = indicators
         .iter()

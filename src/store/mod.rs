@@ -30,7 +30,7 @@ mod queries;
 mod workers;
 mod writer;
 
-pub use assess_data::{AssessPage, PageLink, UrlOutcome};
+pub use assess_data::{AssessPage, DetailKey, StoredDetail, UrlOutcome};
 pub use export_data::StoredFetch;
 pub use facts::{BodyRef, FactsRow};
 pub use history::{AssessmentRow, FirstSeen, ListSnapshot, PruneReport, Sighting};

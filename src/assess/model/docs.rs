@@ -54,7 +54,7 @@ impl SiteView {
                 }
                 let page = self.page(&item.url);
                 // A list item that is itself a column page (a hub's entry) is not a document.
-                if page.is_some_and(|p| !p.is_document() && !p.list_items.is_empty()) {
+                if page.is_some_and(|p| !p.is_document() && p.listed > 0) {
                     continue;
                 }
                 docs.push(Doc {
@@ -89,7 +89,8 @@ impl SiteView {
 
     /// Every document of the site: each column's items, then the crawled articles no column
     /// lists (reached through links), each once, newest first. Computed once per view.
-    pub fn all_documents_cached(&self) -> Vec<Doc<'_>> {
+    /// Handed out one at a time: a 200,000-page site is not copied into a list per question.
+    pub fn all_documents_cached(&self) -> impl Iterator<Item = Doc<'_>> + '_ {
         let refs = self.all_docs.get_or_init(|| {
             let mut seen = HashSet::new();
             let mut refs: Vec<(Option<NaiveDate>, DocRef)> = Vec::new();
@@ -100,7 +101,7 @@ impl SiteView {
                     }
                     if self
                         .page(&item.url)
-                        .is_some_and(|p| !p.is_document() && !p.list_items.is_empty())
+                        .is_some_and(|p| !p.is_document() && p.listed > 0)
                     {
                         continue;
                     }
@@ -120,8 +121,7 @@ impl SiteView {
             });
             refs.into_iter().map(|(_, r)| r).collect()
         });
-        refs.iter()
-            .map(|r| match *r {
+        refs.iter().map(|r| match *r {
                 DocRef::Item(c, i) => {
                     let item = &self.columns[c].items[i];
                     Doc {
@@ -133,7 +133,6 @@ impl SiteView {
                 }
                 DocRef::Page(p) => Doc::of_page(&self.pages[p]),
             })
-            .collect()
     }
 
     /// Where a document is listed, for reasons: 「政务公开 > 生态环境」.
@@ -146,7 +145,7 @@ impl SiteView {
         let mut out = Vec::new();
         if let Some(page) = doc.page {
             out.push((page.url.as_str(), page.text()));
-            for a in &page.attachments {
+            for a in page.attachments() {
                 if let Some(file) = self.page(&a.url) {
                     out.push((file.url.as_str(), file.text()));
                 }
@@ -159,10 +158,10 @@ impl SiteView {
     pub fn doc_tables<'a>(&'a self, doc: &Doc<'a>) -> Vec<(&'a str, &'a Table)> {
         let mut out = Vec::new();
         if let Some(page) = doc.page {
-            out.extend(page.tables.iter().map(|t| (page.url.as_str(), t)));
-            for a in &page.attachments {
+            out.extend(page.tables().iter().map(|t| (page.url.as_str(), t)));
+            for a in page.attachments() {
                 if let Some(file) = self.page(&a.url) {
-                    out.extend(file.tables.iter().map(|t| (file.url.as_str(), t)));
+                    out.extend(file.tables().iter().map(|t| (file.url.as_str(), t)));
                 }
             }
         }
@@ -210,20 +209,20 @@ impl SiteView {
         let Some(page) = doc.page else { return false };
         let home: HashSet<&str> = self
             .home_page()
-            .map(|h| h.images.iter().map(|i| i.src.as_str()).collect())
+            .map(|h| h.images().iter().map(|i| i.src.as_str()).collect())
             .unwrap_or_default();
-        let own_image = page.images.iter().any(|i| {
+        let own_image = page.images().iter().any(|i| {
             let src = i.src.to_ascii_lowercase();
             !home.contains(i.src.as_str())
                 && !["logo", "banner", "icon", "qrcode", "erweima", "share", "print"]
                     .iter()
                     .any(|w| src.contains(w))
         });
-        let video = page.links.iter().any(|(to, _)| {
+        let video = page.links().iter().any(|(to, _)| {
             let to = to.to_ascii_lowercase();
             [".mp4", ".flv", ".m3u8", ".mov"].iter().any(|e| to.contains(e))
         }) || page
-            .attachments
+            .attachments()
             .iter()
             .any(|a| matches!(a.ext.as_str(), "mp4" | "flv" | "mov"));
         own_image || video
@@ -237,8 +236,8 @@ impl SiteView {
             return Substance::Full;
         }
         let text = page.text();
-        let has_table = !page.tables.is_empty();
-        let has_attachment = page.attachments.iter().any(|a| self.page(&a.url).is_some());
+        let has_table = !page.tables().is_empty();
+        let has_attachment = page.attachments().iter().any(|a| self.page(&a.url).is_some());
         let title = unquoted(doc.title.trim()).into_owned();
         let title = title.as_str();
         let body: Vec<&str> = text
@@ -262,7 +261,7 @@ impl SiteView {
             };
         }
         let content: usize = body.iter().map(|l| l.chars().count()).sum();
-        if content < 10 && !has_table && !has_attachment && page.images.is_empty() {
+        if content < 10 && !has_table && !has_attachment && page.images().is_empty() {
             return Substance::Hollow;
         }
         Substance::Full

@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
-pub use page::{Page, PageText, day, unquoted};
+pub use page::{DetailSource, Details, Interner, Page, PageDetail, Text, day, unquoted};
 
 use super::columns::{ColumnDefs, ColumnMatch};
-use crate::store::{AssessPage, PageLink, UrlOutcome};
+use crate::store::{AssessPage, UrlOutcome};
 
 /// One item of a column list.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +51,7 @@ pub struct SiteView {
     /// The district as the site names itself (「临河区」), from SiteName or the home page.
     pub district: Option<String>,
     pub pages: Vec<Page>,
-    by_url: HashMap<String, usize>,
+    by_url: UrlIndex,
     pub home: Option<usize>,
     /// Every column of the site.
     pub columns: Vec<ColumnView>,
@@ -59,10 +59,15 @@ pub struct SiteView {
     pub keyed: BTreeMap<String, Vec<usize>>,
     /// Why each column went to its key (shown by `zwgk columns` and in reasons).
     pub matches: Vec<ColumnMatch>,
-    /// URL → the run's outcome for it.
+    /// URL → the run's outcome for it, for the URLs that did not simply answer (blocked,
+    /// failed, unreached, HTTP 4xx/5xx).
     pub outcomes: HashMap<String, UrlOutcome>,
+    /// Hashes of the URLs the run fetched without a problem.
+    ok_urls: std::collections::HashSet<u64>,
+    /// Where pages' details are read from (None: hand-made pages carry their own).
+    details: Option<std::sync::Arc<Details>>,
     /// Document URL → the columns that list it.
-    listed_in: HashMap<String, Vec<usize>>,
+    listed_in: HashMap<u128, Vec<usize>>,
     /// Columns of news (动态, 要闻): their stories are not disclosures.
     news: std::collections::HashSet<usize>,
     /// Every document of the site, newest first (built on first use).
@@ -79,6 +84,43 @@ impl SiteView {
             .get(url)
             .and_then(|o| o.status)
             .is_some_and(|s| s == 404 || s == 410)
+    }
+
+    /// Whether the run fetched the URL without a problem (see [`SiteView::outcomes`]).
+    pub fn fetched_ok(&self, url: &str) -> bool {
+        self.ok_urls.contains(&page::fnv1a(url))
+    }
+
+    /// Reads the details of these pages now, in batches, where a rule is about to read many.
+    pub fn preload(&self, pages: &[&Page]) {
+        let wanted: Vec<usize> = pages.iter().filter_map(|p| self.by_url.get(&p.url).copied()).collect();
+        page::preload(&self.pages, &wanted);
+    }
+
+    /// Calls `f` with the details of the pages `which` selects (by their kept facts), in
+    /// site order, read in batches and let go after each batch, until `f` says stop (false).
+    /// The details carry no text (`PageDetail::text` is empty) unless it was in memory.
+    pub fn scan_details(&self, which: impl Fn(&Page) -> bool, mut f: impl FnMut(&Page, &PageDetail) -> bool) {
+        let wanted: Vec<usize> = (0..self.pages.len()).filter(|&i| which(&self.pages[i])).collect();
+        page::for_each_detail(&self.pages, &wanted, false, |i, d| f(&self.pages[i], d));
+    }
+
+    /// Lets go of every detail read so far (they are read again when asked for).
+    pub fn drop_details(&mut self) {
+        page::drop_details(&mut self.pages);
+    }
+
+    /// Details the rules read from the store, and a read that failed (a verdict resting on a
+    /// page zwgk could not read would be a guess, so the caller refuses the assessment).
+    pub fn detail_reads(&self) -> (usize, Option<String>) {
+        use std::sync::atomic::Ordering;
+        match &self.details {
+            Some(d) => (
+                d.loads.load(Ordering::Relaxed),
+                (d.failures.load(Ordering::Relaxed) > 0).then(|| d.first_error.get().cloned().unwrap_or_default()),
+            ),
+            None => (0, None),
+        }
     }
 
     pub fn page(&self, url: &str) -> Option<&Page> {
@@ -124,7 +166,7 @@ impl SiteView {
 
     /// The columns that list a document.
     pub fn listed_in(&self, url: &str) -> &[usize] {
-        self.listed_in.get(url).map(Vec::as_slice).unwrap_or(&[])
+        self.listed_in.get(&url_key(url)).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// A column's name with its parents (「信息公开 > 财政预决算」).
@@ -143,41 +185,61 @@ impl SiteView {
         names.join(" > ")
     }
 
-    /// Builds the view from a run's stored rows.
+    /// Builds the view from a run's pages (their details read through `details`) and the
+    /// outcome of every URL the run tried.
     pub fn build(
         origin: &str,
         start_url: &str,
-        rows: Vec<AssessPage>,
-        links: Vec<PageLink>,
-        outcomes: Vec<UrlOutcome>,
+        rows: PageRows,
+        outcomes: Outcomes,
         defs: &ColumnDefs,
         pins: &Pins,
+        details: Option<std::sync::Arc<Details>>,
     ) -> SiteView {
-        let index_of: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.url_id, i)).collect();
         let t = std::time::Instant::now();
-        let mut pages = page::parse_pages(&rows, &index_of);
-        drop(rows);
-        tracing::debug!(ms = t.elapsed().as_millis(), "facts parsed");
-        page::strip_boilerplate(&mut pages);
+        let PageRows {
+            mut pages,
+            ids,
+            found_from,
+            ..
+        } = rows;
+        let index_of: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        for (page, from) in pages.iter_mut().zip(found_from) {
+            page.discovered_from = from.and_then(|id| index_of.get(&id).copied());
+        }
+        drop(index_of);
+        if let Some(reader) = &details {
+            page::find_boilerplate(&pages, reader);
+        }
+        tracing::debug!(ms = t.elapsed().as_millis(), memory = ?memory_mb(), "boilerplate found");
+        // Pages that list things or are not documents are the material of the column tree:
+        // their details (items, links, paging) are read in batches.
+        let listing: Vec<usize> = (0..pages.len())
+            .filter(|&i| !pages[i].is_document() || pages[i].listed > 0)
+            .collect();
+        page::preload(&pages, &listing);
+        tracing::debug!(ms = t.elapsed().as_millis(), memory = ?memory_mb(), listing = listing.len(), "listing pages read");
         let mut paging: HashMap<usize, Vec<String>> = HashMap::new();
         let mut anchors: HashMap<String, Vec<String>> = HashMap::new();
-        for link in links {
-            let Some(&from) = index_of.get(&link.from) else {
-                continue;
-            };
-            if link.kind == "paging" {
-                paging.entry(from).or_default().push(link.to.clone());
+        for &from in &listing {
+            let detail = pages[from].detail();
+            if !detail.paging.is_empty() {
+                paging.insert(from, detail.paging.clone());
             }
-            let anchor = link.anchor.trim();
-            if !anchor.is_empty() {
-                let list = anchors.entry(link.to.clone()).or_default();
+            // Column names from anchor text: the links of listing pages (home, columns,
+            // hubs) name every column; articles' sidebars repeat them.
+            for (to, anchor) in &detail.links {
+                let anchor = anchor.trim();
+                if anchor.is_empty() {
+                    continue;
+                }
+                let list = anchors.entry(to.clone()).or_default();
                 if list.len() < 20 && !list.iter().any(|a| a == anchor) {
                     list.push(anchor.to_string());
                 }
             }
-            pages[from].links.push((link.to, link.anchor));
         }
-        let by_url: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
+        let by_url = UrlIndex::of(&pages);
         let home = pages
             .iter()
             .position(|p| p.url == start_url)
@@ -186,16 +248,18 @@ impl SiteView {
             origin: origin.to_string(),
             by_url,
             home,
+            details,
             ..SiteView::default()
         };
         view.district = home.and_then(|h| district_of(&pages[h]));
         let built = tree::build(&pages, &view.by_url, home, &paging, &anchors, defs, pins, origin);
+        drop(anchors);
         view.columns = built.columns;
         view.keyed = built.keyed;
         view.matches = built.matches;
         for (c, column) in view.columns.iter().enumerate() {
             for item in &column.items {
-                let list = view.listed_in.entry(item.url.clone()).or_default();
+                let list = view.listed_in.entry(url_key(&item.url)).or_default();
                 if !list.contains(&c) {
                     list.push(c);
                 }
@@ -219,11 +283,115 @@ impl SiteView {
         tracing::debug!(
             ms = t.elapsed().as_millis(),
             columns = view.columns.len(),
+            memory = ?memory_mb(),
             "columns built"
         );
-        view.outcomes = outcomes.into_iter().map(|o| (o.url.clone(), o)).collect();
+        view.outcomes = outcomes.problems;
+        view.ok_urls = outcomes.ok;
         view.pages = pages;
+        // The tree's material is let go; rules read what they need again.
+        view.drop_details();
         view
+    }
+}
+
+/// Resident and peak memory in MB (Linux), for the debug log of a large assessment.
+pub fn memory_mb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or(0, |kb| kb / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A 128-bit key of a URL from two independent hashes: maps keyed by it hold no copy of the
+/// URL, and two URLs of a run sharing one is not a practical concern (about 2^-128 per pair).
+pub fn url_key(url: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed zero keys: the same in every process.
+    let mut sip = std::hash::DefaultHasher::new();
+    url.hash(&mut sip);
+    (u128::from(page::fnv1a(url)) << 64) | u128::from(sip.finish())
+}
+
+/// Page index by URL, without a copy of every URL.
+#[derive(Debug, Clone, Default)]
+pub struct UrlIndex(HashMap<u128, usize>);
+
+impl UrlIndex {
+    pub fn of(pages: &[Page]) -> UrlIndex {
+        UrlIndex(pages.iter().enumerate().map(|(i, p)| (url_key(&p.url), i)).collect())
+    }
+
+    pub fn get(&self, url: &str) -> Option<&usize> {
+        self.0.get(&url_key(url))
+    }
+
+    pub fn contains_key(&self, url: &str) -> bool {
+        self.0.contains_key(&url_key(url))
+    }
+}
+
+/// A stable 64-bit hash of a URL, for sets that must stay small on a large site.
+pub fn url_hash(url: &str) -> u64 {
+    page::fnv1a(url)
+}
+
+/// A run's pages as they stream from the store: what is kept of each, with the store ids
+/// that resolve who discovered whom.
+#[derive(Debug, Default)]
+pub struct PageRows {
+    words: Interner,
+    pages: Vec<Page>,
+    ids: Vec<i64>,
+    found_from: Vec<Option<i64>>,
+}
+
+impl PageRows {
+    /// Parses a batch of streamed rows (on every core) and keeps them.
+    pub fn push(&mut self, rows: &[AssessPage], details: Option<&std::sync::Arc<Details>>) {
+        self.pages.extend(page::parse_pages(rows, details, &self.words));
+        self.ids.extend(rows.iter().map(|r| r.url_id));
+        self.found_from.extend(rows.iter().map(|r| r.discovered_from));
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+}
+
+/// What happened to each URL of a run, kept small: the problems in full, the rest as hashes.
+#[derive(Debug, Default)]
+pub struct Outcomes {
+    problems: HashMap<String, UrlOutcome>,
+    ok: std::collections::HashSet<u64>,
+}
+
+impl Outcomes {
+    pub fn add(&mut self, outcome: UrlOutcome) {
+        if outcome.is_ok() {
+            self.ok.insert(page::fnv1a(&outcome.url));
+        } else {
+            self.problems.insert(outcome.url.clone(), outcome);
+        }
+    }
+
+    /// How many URLs the run tried.
+    pub fn len(&self) -> usize {
+        self.problems.len() + self.ok.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -256,11 +424,7 @@ impl SiteView {
         keyed: BTreeMap<String, Vec<ColumnView>>,
         home: Option<&str>,
     ) -> SiteView {
-        let by_url = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.url.clone(), i))
-            .collect::<HashMap<_, _>>();
+        let by_url = UrlIndex::of(&pages);
         let mut view = SiteView {
             origin: "http://a.gov.cn".to_string(),
             home: home.and_then(|h| by_url.get(h).copied()),
@@ -282,7 +446,7 @@ impl SiteView {
         }
         for (c, column) in view.columns.iter().enumerate() {
             for item in &column.items {
-                view.listed_in.entry(item.url.clone()).or_default().push(c);
+                view.listed_in.entry(url_key(&item.url)).or_default().push(c);
             }
         }
         view

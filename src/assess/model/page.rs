@@ -1,18 +1,22 @@
-//! One stored page as the rules see it: its facts (parsed from the stored JSON, the `zwgk
-//! inspect --json` contract), its readable text kept compressed until a rule reads it, its
-//! links, and the fetch that is its evidence.
+//! One stored page as the rules see it. What locates, names and dates a page (its facts'
+//! metadata, `zwgk inspect --json`) is kept for every page of the run; its detail — readable
+//! text, tables, attachments, list items, links — is read from the store when a rule or the
+//! column tree asks for it, and dropped again between stages, so the model of a 200,000-page
+//! site stays small.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
 use crate::extract::page::{AttachmentLink, Form, Image, LabelledDate, ListItem};
 use crate::extract::table::Table;
-use crate::store::AssessPage;
+use crate::store::{AssessPage, DetailKey, StoredDetail};
 
-/// The subset of the stored facts the rules read.
+/// The subset of the stored facts kept for every page.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct StoredFacts {
@@ -21,7 +25,6 @@ struct StoredFacts {
     pub_date_source: Option<String>,
     pub_date_conflict: bool,
     doc_date: Option<String>,
-    event_dates: Vec<LabelledDate>,
     index_no: Option<String>,
     doc_no: Option<String>,
     publisher: Option<String>,
@@ -29,11 +32,8 @@ struct StoredFacts {
     column: Option<String>,
     column_path: Vec<String>,
     column_type: Option<String>,
-    list_items: Vec<ListItem>,
-    tables: Vec<Table>,
-    attachments: Vec<AttachmentLink>,
-    forms: Vec<Form>,
-    images: Vec<Image>,
+    /// Counted, not kept: the items are detail.
+    list_items: Vec<IgnoredAny>,
     site_name: Option<String>,
     pub_date_candidates: Vec<StoredCandidate>,
 }
@@ -45,57 +45,327 @@ struct StoredCandidate {
     source: String,
 }
 
+/// The stored facts that are a page's detail.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct DetailFacts {
+    event_dates: Vec<LabelledDate>,
+    list_items: Vec<ListItem>,
+    tables: Vec<Table>,
+    attachments: Vec<AttachmentLink>,
+    forms: Vec<Form>,
+    images: Vec<Image>,
+}
+
+/// A shared, immutable string. What many pages repeat — their kind, column, publisher,
+/// breadcrumb — is stored once per run instead of once per page.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text(Arc<str>);
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(Arc::from(s))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(Arc::from(s))
+    }
+}
+
+/// Hands out one [`Text`] per distinct value (and one breadcrumb per distinct path).
+#[derive(Debug, Default)]
+pub struct Interner {
+    texts: std::sync::Mutex<(HashSet<Text>, HashSet<Arc<[Text]>>)>,
+}
+
+impl Interner {
+    pub fn text(&self, s: &str) -> Text {
+        let mut sets = self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(t) = sets.0.get(s) {
+            return t.clone();
+        }
+        let t = Text::from(s);
+        sets.0.insert(t.clone());
+        t
+    }
+
+    fn path(&self, entries: Vec<String>) -> Arc<[Text]> {
+        let texts: Vec<Text> = entries.iter().map(|e| self.text(e)).collect();
+        let mut sets = self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(p) = sets.1.get(texts.as_slice()) {
+            return p.clone();
+        }
+        let p: Arc<[Text]> = Arc::from(texts);
+        sets.1.insert(p.clone());
+        p
+    }
+}
+
 /// One stored page as the rules see it.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub url: String,
-    pub kind: String,
+    pub kind: Text,
     pub title: String,
     pub pub_date: Option<NaiveDate>,
     /// Where the publication date was read (`meta`, `visible_label`, `url` …).
-    pub pub_date_source: Option<String>,
+    pub pub_date_source: Option<Text>,
     pub pub_date_conflict: bool,
     /// The date in the URL (Hanweb `/art/2025/3/5/`, TRS `t20250305_`) or a 山东 ObjectId: when
     /// the CMS created the page, whatever date the page shows.
     pub url_date: Option<NaiveDate>,
     pub doc_date: Option<NaiveDate>,
-    /// Labelled dates on the page (许可决定日期, 来信时间, 答复时间 …).
-    pub event_dates: Vec<(String, NaiveDate)>,
     pub index_no: Option<String>,
     pub doc_no: Option<String>,
     /// 发布机构 / 发文机关 of the metadata box.
-    pub publisher: Option<String>,
-    pub validity: Option<String>,
+    pub publisher: Option<Text>,
+    pub validity: Option<Text>,
     /// The `ColumnName` meta, or the breadcrumb's column.
-    pub column: Option<String>,
+    pub column: Option<Text>,
     /// The breadcrumb without 首页 and 正文.
-    pub breadcrumb: Vec<String>,
-    pub column_type: Option<String>,
-    pub site_name: Option<String>,
+    pub breadcrumb: Arc<[Text]>,
+    pub column_type: Option<Text>,
+    pub site_name: Option<Text>,
+    /// How many items the page lists (the items are detail).
+    pub listed: usize,
+    pub fetched_at: String,
+    pub sha256: String,
+    /// The store's id of the page that linked it first.
+    pub discovered_from: Option<usize>,
+    detail: Detail,
+}
+
+/// What only some rules read of a page.
+#[derive(Debug, Clone, Default)]
+pub struct PageDetail {
+    /// Labelled dates on the page (许可决定日期, 来信时间, 答复时间 …).
+    pub event_dates: Vec<(String, NaiveDate)>,
     pub list_items: Vec<ListItem>,
     pub tables: Vec<Table>,
     pub attachments: Vec<AttachmentLink>,
     pub forms: Vec<Form>,
     pub images: Vec<Image>,
-    /// Visible text without the lines repeated across the site (navigation, footers, sidebars).
-    pub text: PageText,
+    /// Visible text without navigation between articles, CMS markup and the lines repeated
+    /// across the site (navigation, footers, sidebars).
+    pub text: String,
     /// (target URL, anchor text).
     pub links: Vec<(String, String)>,
-    pub fetched_at: String,
-    pub sha256: String,
-    /// The store's id of the page that linked it first.
-    pub discovered_from: Option<usize>,
+    /// The next windows of a column list (`paging` links).
+    pub paging: Vec<String>,
 }
 
+/// Reads pages' stored details (the store, through a connection of its own).
+pub trait DetailSource: Send + Sync + std::fmt::Debug {
+    /// The details in the order asked; an error names what could not be read.
+    fn load(&self, keys: &[DetailKey]) -> Result<Vec<StoredDetail>, String>;
+}
+
+/// A view's reader of details: the source, the site's boilerplate lines and a tally.
+#[derive(Debug)]
+pub struct Details {
+    source: Box<dyn DetailSource>,
+    /// Lines repeated across the site, removed from every text read after they are known.
+    boilerplate: OnceLock<HashSet<String>>,
+    /// Pages whose detail was read, and reads that failed (the assessment is then refused:
+    /// a verdict on a page zwgk could not read would be a guess).
+    pub loads: AtomicUsize,
+    pub failures: AtomicUsize,
+    pub first_error: OnceLock<String>,
+}
+
+impl Details {
+    pub fn new(source: Box<dyn DetailSource>) -> Details {
+        Details {
+            source,
+            boilerplate: OnceLock::new(),
+            loads: AtomicUsize::new(0),
+            failures: AtomicUsize::new(0),
+            first_error: OnceLock::new(),
+        }
+    }
+
+    /// Reads and parses details; a failed read counts as a failure and reads as empty.
+    fn read(&self, keys: &[DetailKey], pages: &[&Page], text: bool) -> Vec<PageDetail> {
+        self.loads.fetch_add(keys.len(), Ordering::Relaxed);
+        match self.source.load(keys) {
+            Ok(stored) => stored
+                .into_iter()
+                .zip(pages)
+                .map(|(d, page)| {
+                    // An attachment's text is the file's: the site's menu lines are not in it.
+                    let boilerplate = self.boilerplate.get().filter(|_| page.kind != "attachment");
+                    detail_of(d, &page.url, boilerplate, text)
+                })
+                .collect(),
+            Err(e) => {
+                self.failures.fetch_add(keys.len(), Ordering::Relaxed);
+                let _ = self.first_error.set(e);
+                keys.iter().map(|_| PageDetail::default()).collect()
+            }
+        }
+    }
+
+    /// The raw readable texts of pages (before boilerplate is known).
+    fn raw_texts(&self, keys: &[DetailKey]) -> Vec<String> {
+        match self.source.load(keys) {
+            Ok(stored) => stored.iter().map(|d| readable_text(&decompressed(d.text_zstd.as_deref()))).collect(),
+            Err(e) => {
+                self.failures.fetch_add(keys.len(), Ordering::Relaxed);
+                let _ = self.first_error.set(e);
+                keys.iter().map(|_| String::new()).collect()
+            }
+        }
+    }
+}
+
+/// A page's detail: read once when first asked, kept until the view drops details.
+#[derive(Debug, Clone, Default)]
+struct Detail {
+    key: Option<DetailKey>,
+    reader: Option<Arc<Details>>,
+    cell: OnceLock<Box<PageDetail>>,
+}
+
+static EMPTY: LazyLock<PageDetail> = LazyLock::new(PageDetail::default);
+
 impl Page {
-    /// The page's readable text (see [`PageText`]).
+    /// The page's detail, read from the store on first use.
+    pub fn detail(&self) -> &PageDetail {
+        let d = &self.detail;
+        if let Some(loaded) = d.cell.get() {
+            return loaded;
+        }
+        let (Some(key), Some(reader)) = (d.key, &d.reader) else {
+            return &EMPTY;
+        };
+        d.cell.get_or_init(|| {
+            let mut read = reader.read(&[key], &[self], true);
+            Box::new(read.pop().unwrap_or_default())
+        })
+    }
+
+    /// Whether the detail is in memory.
+    pub fn has_detail(&self) -> bool {
+        self.detail.cell.get().is_some() || self.detail.key.is_none()
+    }
+
+    /// A page with its detail given (hand-made pages).
+    pub fn with_detail(mut self, detail: PageDetail) -> Page {
+        self.detail = Detail {
+            cell: OnceLock::from(Box::new(detail)),
+            ..Detail::default()
+        };
+        self
+    }
+
+    /// The hand-made page's detail, to change (a stored page's would be read again).
+    #[cfg(test)]
+    pub(crate) fn detail_mut(&mut self) -> &mut PageDetail {
+        let _ = self.detail.cell.get_or_init(Box::default);
+        match self.detail.cell.get_mut() {
+            Some(d) => d,
+            None => unreachable!("just set"),
+        }
+    }
+
+    /// Gives a hand-made page its list items.
+    #[cfg(test)]
+    pub(crate) fn set_list_items(&mut self, items: Vec<ListItem>) {
+        self.listed = items.len();
+        self.detail_mut().list_items = items;
+    }
+
+    /// Drops the detail (it is read again if asked for).
+    fn drop_detail(&mut self) {
+        if self.detail.key.is_some() {
+            self.detail.cell.take();
+        }
+    }
+
+    /// The page's readable text (see [`PageDetail::text`]).
     pub fn text(&self) -> &str {
-        self.text.get()
+        &self.detail().text
+    }
+
+    pub fn tables(&self) -> &[Table] {
+        &self.detail().tables
+    }
+
+    pub fn attachments(&self) -> &[AttachmentLink] {
+        &self.detail().attachments
+    }
+
+    pub fn forms(&self) -> &[Form] {
+        &self.detail().forms
+    }
+
+    pub fn images(&self) -> &[Image] {
+        &self.detail().images
+    }
+
+    pub fn links(&self) -> &[(String, String)] {
+        &self.detail().links
+    }
+
+    pub fn list_items(&self) -> &[ListItem] {
+        &self.detail().list_items
     }
 
     /// The first labelled date whose label contains one of the words (来信时间, 处罚决定日期 …).
     pub fn labelled_date(&self, words: &[&str]) -> Option<NaiveDate> {
-        self.event_dates
+        self.detail()
+            .event_dates
             .iter()
             .find(|(label, _)| words.iter().any(|w| label.contains(w)))
             .map(|(_, d)| *d)
@@ -111,62 +381,66 @@ impl Page {
     }
 }
 
-/// A page's readable text, kept compressed until a rule reads it: on a large run most pages
-/// are never read by any rule, and their text is most of the run's size.
-#[derive(Debug, Clone, Default)]
-pub struct PageText {
-    compressed: Option<Arc<[u8]>>,
-    /// Lines repeated across the site, removed when the text is read.
-    boilerplate: Arc<HashSet<String>>,
-    readable: OnceLock<String>,
+/// Reads the details of the pages not yet in memory, in batches (one statement per few
+/// hundred pages instead of one per page).
+pub(super) fn preload(pages: &[Page], wanted: &[usize]) {
+    let missing: Vec<usize> = wanted.iter().copied().filter(|&i| !pages[i].has_detail()).collect();
+    let Some(reader) = missing.first().and_then(|&i| pages[i].detail.reader.clone()) else {
+        return;
+    };
+    for chunk in missing.chunks(PRELOAD_BATCH) {
+        let keys: Vec<DetailKey> = chunk.iter().filter_map(|&i| pages[i].detail.key).collect();
+        let of: Vec<&Page> = chunk.iter().map(|&i| &pages[i]).collect();
+        if keys.len() != chunk.len() {
+            continue;
+        }
+        for (&i, detail) in chunk.iter().zip(reader.read(&keys, &of, true)) {
+            let _ = pages[i].detail.cell.set(Box::new(detail));
+        }
+    }
 }
 
-impl PageText {
-    /// Text that is already readable (hand-made pages).
-    pub fn plain(text: impl Into<String>) -> PageText {
-        let readable = OnceLock::new();
-        let _ = readable.set(text.into());
-        PageText {
-            readable,
-            ..PageText::default()
-        }
-    }
-
-    fn stored(compressed: Option<Vec<u8>>) -> PageText {
-        PageText {
-            compressed: compressed.map(Arc::from),
-            ..PageText::default()
-        }
-    }
-
-    /// The text without breadcrumbs, navigation between articles, CMS markup and site
-    /// boilerplate (decompressed once).
-    pub fn get(&self) -> &str {
-        self.readable.get_or_init(|| {
-            let text = readable_text(&self.decompressed());
-            if self.boilerplate.is_empty() {
-                return text;
+/// Calls `f` with each page's detail, read in batches and dropped after the batch unless it
+/// was in memory already: a pass over the whole site in bounded memory. Stops when `f` says
+/// so (returns false). Without `text` the pages read for the pass carry no text (decompressing
+/// and cleaning it is most of the cost).
+pub(super) fn for_each_detail(
+    pages: &[Page],
+    wanted: &[usize],
+    text: bool,
+    mut f: impl FnMut(usize, &PageDetail) -> bool,
+) {
+    for chunk in wanted.chunks(PRELOAD_BATCH) {
+        let to_read: Vec<usize> = chunk.iter().copied().filter(|&i| !pages[i].has_detail()).collect();
+        let read: HashMap<usize, PageDetail> = match to_read.first().and_then(|&i| pages[i].detail.reader.clone()) {
+            Some(reader) => {
+                let keys: Vec<DetailKey> = to_read.iter().filter_map(|&i| pages[i].detail.key).collect();
+                let of: Vec<&Page> = to_read.iter().map(|&i| &pages[i]).collect();
+                to_read.iter().copied().zip(reader.read(&keys, &of, text)).collect()
             }
-            let kept: Vec<&str> = text.lines().filter(|l| !self.boilerplate.contains(l.trim())).collect();
-            kept.join("\n")
-        })
-    }
-
-    fn decompressed(&self) -> String {
-        let Some(data) = &self.compressed else {
-            return String::new();
+            None => HashMap::new(),
         };
-        match zstd::stream::decode_all(&data[..]) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => {
-                // A damaged text blob reads as empty (the rule then finds nothing) rather than
-                // failing the whole assessment; `zwgk extract --force` rebuilds it.
-                tracing::warn!(error = %e, "stored page text cannot be decompressed");
-                String::new()
+        for &i in chunk {
+            let go_on = match read.get(&i) {
+                Some(d) => f(i, d),
+                None => f(i, pages[i].detail()),
+            };
+            if !go_on {
+                return;
             }
         }
     }
 }
+
+/// Drops every page's detail read so far.
+pub(super) fn drop_details(pages: &mut [Page]) {
+    for page in pages {
+        page.drop_detail();
+    }
+}
+
+/// Pages whose detail is read in one statement.
+const PRELOAD_BATCH: usize = 256;
 
 /// The first `YYYY-MM-DD` of a stored date value.
 pub fn day(value: &str) -> Option<NaiveDate> {
@@ -193,12 +467,12 @@ fn is_crumb_noise(entry: &str) -> bool {
         )
 }
 
-/// Parses the pages on every core.
-pub(super) fn parse_pages(rows: &[AssessPage], index_of: &HashMap<i64, usize>) -> Vec<Page> {
-    crate::parallel::map(rows, |row| page_of(row, index_of))
+/// Parses the kept facts of a batch of streamed rows on every core.
+pub(super) fn parse_pages(rows: &[AssessPage], reader: Option<&Arc<Details>>, words: &Interner) -> Vec<Page> {
+    crate::parallel::map(rows, |row| page_of(row, reader, words))
 }
 
-fn page_of(row: &AssessPage, index_of: &HashMap<i64, usize>) -> Page {
+fn page_of(row: &AssessPage, reader: Option<&Arc<Details>>, words: &Interner) -> Page {
     // Facts that do not parse are a page with no facts (logged): the run is still judged.
     let facts: StoredFacts = serde_json::from_str(&row.facts).unwrap_or_else(|e| {
         tracing::warn!(url = %row.url, error = %e, "stored facts cannot be read");
@@ -210,12 +484,17 @@ fn page_of(row: &AssessPage, index_of: &HashMap<i64, usize>) -> Page {
         .map(|c| c.trim().to_string())
         .filter(|c| !is_crumb_noise(c))
         .collect();
-    let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let clean = |v: Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| words.text(s))
+    };
     Page {
         title: facts.title.unwrap_or_default().trim().to_string(),
         pub_date: facts.pub_date.as_deref().and_then(day),
         // Last-Modified is the server's, not the publisher's: never a publication date.
-        pub_date_source: facts.pub_date_source,
+        pub_date_source: facts.pub_date_source.as_deref().map(|s| words.text(s)),
         pub_date_conflict: facts.pub_date_conflict,
         url_date: facts
             .pub_date_candidates
@@ -223,33 +502,93 @@ fn page_of(row: &AssessPage, index_of: &HashMap<i64, usize>) -> Page {
             .filter(|c| c.source == "url" || c.source == "objectid")
             .find_map(|c| day(&c.date)),
         doc_date: facts.doc_date.as_deref().and_then(day),
+        index_no: facts.index_no.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        doc_no: facts.doc_no.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        publisher: clean(facts.publisher),
+        validity: clean(facts.validity),
+        column: clean(facts.column).filter(|c| !is_crumb_noise(c)),
+        breadcrumb: words.path(breadcrumb),
+        column_type: clean(facts.column_type),
+        site_name: clean(facts.site_name),
+        listed: facts.list_items.len(),
+        url: row.url.clone(),
+        kind: words.text(&row.kind),
+        fetched_at: row.fetched_at.clone(),
+        sha256: row.sha256.clone(),
+        // Resolved to a page index once every page is read.
+        discovered_from: None,
+        detail: Detail {
+            key: Some(DetailKey {
+                facts_id: row.facts_id,
+                links_from: row.links_from,
+            }),
+            reader: reader.cloned(),
+            cell: OnceLock::new(),
+        },
+    }
+    .without_last_modified_date()
+}
+
+/// A stored detail as the rules read it.
+fn detail_of(stored: StoredDetail, url: &str, boilerplate: Option<&HashSet<String>>, with_text: bool) -> PageDetail {
+    let facts: DetailFacts = if stored.facts.is_empty() {
+        DetailFacts::default()
+    } else {
+        serde_json::from_str(&stored.facts).unwrap_or_else(|e| {
+            tracing::warn!(url, error = %e, "stored facts cannot be read");
+            DetailFacts::default()
+        })
+    };
+    let text = if with_text {
+        readable_text(&decompressed(stored.text_zstd.as_deref()))
+    } else {
+        String::new()
+    };
+    let text = match boilerplate {
+        Some(lines) if !lines.is_empty() => {
+            let kept: Vec<&str> = text.lines().filter(|l| !lines.contains(l.trim())).collect();
+            kept.join("\n")
+        }
+        _ => text,
+    };
+    let mut links = Vec::with_capacity(stored.links.len());
+    let mut paging = Vec::new();
+    for (to, anchor, kind) in stored.links {
+        if kind == "paging" {
+            paging.push(to.clone());
+        }
+        links.push((to, anchor));
+    }
+    PageDetail {
         event_dates: facts
             .event_dates
             .iter()
             .filter_map(|d| Some((d.label.clone(), day(&d.date)?)))
             .collect(),
-        index_no: clean(facts.index_no),
-        doc_no: clean(facts.doc_no),
-        publisher: clean(facts.publisher),
-        validity: clean(facts.validity),
-        column: clean(facts.column).filter(|c| !is_crumb_noise(c)),
-        breadcrumb,
-        column_type: clean(facts.column_type),
-        site_name: clean(facts.site_name),
         list_items: facts.list_items,
         tables: facts.tables,
         attachments: facts.attachments,
         forms: facts.forms,
         images: facts.images,
-        text: PageText::stored(row.text_zstd.clone()),
-        links: Vec::new(),
-        url: row.url.clone(),
-        kind: row.kind.clone(),
-        fetched_at: row.fetched_at.clone(),
-        sha256: row.sha256.clone(),
-        discovered_from: row.discovered_from.and_then(|id| index_of.get(&id).copied()),
+        text,
+        links,
+        paging,
     }
-    .without_last_modified_date()
+}
+
+fn decompressed(data: Option<&[u8]>) -> String {
+    let Some(data) = data else {
+        return String::new();
+    };
+    match zstd::stream::decode_all(data) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => {
+            // A damaged text blob reads as empty (the rule then finds nothing) rather than
+            // failing the whole assessment; `zwgk extract --force` rebuilds it.
+            tracing::warn!(error = %e, "stored page text cannot be decompressed");
+            String::new()
+        }
+    }
 }
 
 impl Page {
@@ -316,50 +655,74 @@ pub fn unquoted(text: &str) -> std::borrow::Cow<'_, str> {
 
 const QUOTES: &[char] = &['“', '”', '‘', '’', '"', '「', '」'];
 
-/// Drops from each HTML page the lines that recur across the site — navigation, sidebars,
-/// footers — so a word in the menu never counts as published content: a line is boilerplate
-/// when it appears on pages of at least three columns and on at least max(8, 10 %) of pages.
-/// The share is high enough that the section headings every 年度报告 shares (「四、政府信息
-/// 公开行政复议、行政诉讼情况」) stay content even on a site with many departments' reports.
-pub(super) fn strip_boilerplate(pages: &mut [Page]) {
+/// Finds the lines that recur across the site — navigation, sidebars, footers — so a word in
+/// the menu never counts as published content: a line is boilerplate when it appears on pages
+/// of at least three columns and on at least max(8, 10 %) of pages. The share is high enough
+/// that the section headings every 年度报告 shares (「四、政府信息公开行政复议、行政诉讼情况」)
+/// stay content even on a site with many departments' reports. Texts read afterwards leave
+/// those lines out.
+pub(super) fn find_boilerplate(pages: &[Page], reader: &Details) {
     // Boilerplate is on many pages by definition, so an even sample of a large run finds the
     // same lines as reading every page, at a fraction of the cost. The sample is chosen by a
     // hash of the URL, not every n-th page: a stride can alias with the order pages were
     // stored in and miss whole columns.
-    let candidates: Vec<usize> = (0..pages.len()).filter(|&i| pages[i].kind != "attachment").collect();
-    let mut order: Vec<(u64, usize)> = candidates.iter().map(|&i| (fnv1a(&pages[i].url), i)).collect();
+    let mut order: Vec<(u64, usize)> = (0..pages.len())
+        .filter(|&i| pages[i].kind != "attachment" && pages[i].detail.key.is_some())
+        .map(|i| (fnv1a(&pages[i].url), i))
+        .collect();
     order.sort_unstable();
-    let sample: Vec<&Page> = order.iter().take(BOILERPLATE_SAMPLE).map(|&(_, i)| &pages[i]).collect();
-    let texts = crate::parallel::map(&sample, |p| readable_text(&p.text.decompressed()));
+    order.truncate(BOILERPLATE_SAMPLE);
+    let sample: Vec<&Page> = order.iter().map(|&(_, i)| &pages[i]).collect();
     let threshold = (sample.len() / 10).max(8);
-    let mut seen: HashMap<&str, (usize, Vec<&str>)> = HashMap::new();
-    for (page, text) in sample.iter().zip(&texts) {
-        let group = page.column.as_deref().unwrap_or_else(|| parent_dir(&page.url));
-        let mut on_page = HashSet::new();
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            if !on_page.insert(line) {
-                continue;
-            }
-            let entry = seen.entry(line).or_default();
-            entry.0 += 1;
-            if entry.1.len() < 3 && !entry.1.contains(&group) {
-                entry.1.push(group);
+    // Lines by hash, read a batch of pages at a time; a line's text is kept from its second
+    // sighting on, so the unique lines of article bodies cost a hash each.
+    #[derive(Default)]
+    struct Seen {
+        count: usize,
+        groups: [u64; 3],
+        distinct_groups: usize,
+        text: Option<Box<str>>,
+    }
+    let mut seen: HashMap<u64, Seen> = HashMap::new();
+    for batch in sample.chunks(PRELOAD_BATCH) {
+        // Text only: no links are read for the sample.
+        let keys: Vec<DetailKey> = batch
+            .iter()
+            .filter_map(|p| p.detail.key)
+            .map(|k| DetailKey { links_from: None, ..k })
+            .collect();
+        let texts = reader.raw_texts(&keys);
+        for (page, text) in batch.iter().zip(&texts) {
+            let group = fnv1a(page.column.as_deref().unwrap_or_else(|| parent_dir(&page.url)));
+            let mut on_page = HashSet::new();
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let hash = fnv1a(line);
+                if !on_page.insert(hash) {
+                    continue;
+                }
+                let entry = seen.entry(hash).or_default();
+                entry.count += 1;
+                if entry.count == 2 {
+                    entry.text = Some(line.into());
+                }
+                let n = entry.distinct_groups;
+                if n < 3 && !entry.groups[..n].contains(&group) {
+                    entry.groups[n] = group;
+                    entry.distinct_groups += 1;
+                }
             }
         }
     }
-    let boilerplate: Arc<HashSet<String>> = Arc::new(
-        seen.into_iter()
-            .filter(|(_, (count, groups))| *count >= threshold && groups.len() >= 3)
-            .map(|(line, _)| line.to_string())
-            .collect(),
-    );
-    for &i in &candidates {
-        pages[i].text.boilerplate = Arc::clone(&boilerplate);
-    }
+    let lines: HashSet<String> = seen
+        .into_values()
+        .filter(|s| s.count >= threshold && s.distinct_groups >= 3)
+        .filter_map(|s| s.text.map(String::from))
+        .collect();
+    let _ = reader.boilerplate.set(lines);
 }
 
 /// FNV-1a: a stable hash (std's hasher is seeded per process, so samples would differ per run).
-fn fnv1a(text: &str) -> u64 {
+pub(super) fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::page::{Page, day};
-use super::{ColumnView, Item, Pins};
+use super::page::{Page, Text, day};
+use super::{ColumnView, Item, Pins, UrlIndex};
 use crate::assess::columns::{ColumnDefs, ColumnMatch, Signal, SiteColumn, match_columns};
 
 pub(super) struct Tree {
@@ -77,10 +77,10 @@ fn is_column_candidate(page: &Page, index: usize, home: Option<usize>) -> bool {
     match page.kind.as_str() {
         "list" => true,
         "other" | "article" | "form" => {
-            if page.kind == "article" && page.pub_date.is_some() && page.list_items.is_empty() {
+            if page.kind == "article" && page.pub_date.is_some() && page.listed == 0 {
                 return false;
             }
-            !page.list_items.is_empty()
+            page.listed > 0
                 || looks_like_column_url(&page.url)
                 || page.column.as_deref().is_some_and(|c| title_names(&page.title, c))
         }
@@ -91,7 +91,7 @@ fn is_column_candidate(page: &Page, index: usize, home: Option<usize>) -> bool {
 /// Maps each paging window to the column page it belongs to.
 fn paging_windows(
     pages: &[Page],
-    by_url: &HashMap<String, usize>,
+    by_url: &UrlIndex,
     candidates: &[usize],
     paging: &HashMap<usize, Vec<String>>,
 ) -> HashMap<usize, usize> {
@@ -199,8 +199,9 @@ fn item_date(item: &crate::extract::page::ListItem, page: Option<&Page>, list: &
 
 fn column_name(page: &Page, anchors: Option<&Vec<String>>) -> String {
     page.column
-        .clone()
-        .or_else(|| page.breadcrumb.last().cloned())
+        .as_deref()
+        .or_else(|| page.breadcrumb.last().map(Text::as_str))
+        .map(str::to_string)
         .or_else(|| {
             let title = strip_site_suffix(&page.title);
             (!title.is_empty()).then_some(title)
@@ -212,7 +213,7 @@ fn column_name(page: &Page, anchors: Option<&Vec<String>>) -> String {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn build(
     pages: &[Page],
-    by_url: &HashMap<String, usize>,
+    by_url: &UrlIndex,
     home: Option<usize>,
     paging: &HashMap<usize, Vec<String>>,
     anchors: &HashMap<String, Vec<String>>,
@@ -248,7 +249,7 @@ pub(super) fn build(
         let mut seen = HashSet::new();
         let mut items = Vec::new();
         for &m in &own {
-            for item in &pages[m].list_items {
+            for item in pages[m].list_items() {
                 // A hub lists its sub-columns: those are columns, not documents.
                 if own_urls.contains(item.url.as_str()) || root_urls.contains(item.url.as_str()) {
                     continue;
@@ -282,7 +283,7 @@ pub(super) fn build(
             url: page.url.clone(),
             pages: own.iter().map(|&m| pages[m].url.clone()).collect(),
             items,
-            column_type: page.column_type.clone(),
+            column_type: page.column_type.as_deref().map(str::to_string),
             parent: None,
             children: Vec::new(),
         });
@@ -297,10 +298,10 @@ pub(super) fn build(
             let page = &pages[r];
             let mut signals = Vec::new();
             if let Some(name) = &page.column {
-                signals.push((Signal::ColumnName, name.clone()));
+                signals.push((Signal::ColumnName, name.to_string()));
             }
             if let Some(last) = page.breadcrumb.last() {
-                signals.push((Signal::Breadcrumb, last.clone()));
+                signals.push((Signal::Breadcrumb, last.to_string()));
             }
             let title = strip_site_suffix(&page.title);
             if !title.is_empty() {
@@ -345,7 +346,7 @@ pub(super) fn build(
                         url: url.clone(),
                         pages: vec![url.clone()],
                         items: pages[i]
-                            .list_items
+                            .list_items()
                             .iter()
                             .map(|item| Item {
                                 title: item.title.trim().to_string(),
@@ -377,7 +378,7 @@ pub(super) fn build(
             url: page.url.clone(),
             pages: vec![page.url.clone()],
             items: page
-                .list_items
+                .list_items()
                 .iter()
                 .map(|item| Item {
                     title: item.title.trim().to_string(),
@@ -398,7 +399,7 @@ pub(super) fn build(
 
 /// Hangs each column under its parent: the column its breadcrumb names one level up, else a
 /// column page that lists it, else the nearest column in a parent directory. Never a cycle.
-fn assign_parents(pages: &[Page], by_url: &HashMap<String, usize>, roots: &[usize], columns: &mut [ColumnView]) {
+fn assign_parents(pages: &[Page], by_url: &UrlIndex, roots: &[usize], columns: &mut [ColumnView]) {
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (c, column) in columns.iter().enumerate() {
         by_name.entry(column.name.as_str()).or_default().push(c);
@@ -409,7 +410,7 @@ fn assign_parents(pages: &[Page], by_url: &HashMap<String, usize>, roots: &[usiz
     for (c, column) in columns.iter().enumerate() {
         for url in &column.pages {
             let Some(&p) = by_url.get(url) else { continue };
-            for item in &pages[p].list_items {
+            for item in pages[p].list_items() {
                 if let Some(&child) = index_of_url.get(item.url.as_str())
                     && child != c
                 {
@@ -425,8 +426,8 @@ fn assign_parents(pages: &[Page], by_url: &HashMap<String, usize>, roots: &[usiz
         let own = &columns[c].name;
         let crumbs = &page.breadcrumb;
         let parent_name = match crumbs.last() {
-            Some(last) if last == own => crumbs.len().checked_sub(2).map(|i| &crumbs[i]),
-            Some(last) => Some(last),
+            Some(last) if last == own => crumbs.len().checked_sub(2).map(|i| crumbs[i].as_str()),
+            Some(last) => Some(last.as_str()),
             None => None,
         };
         let by_crumb = parent_name.and_then(|name| {
@@ -489,12 +490,12 @@ fn assign_parents(pages: &[Page], by_url: &HashMap<String, usize>, roots: &[usiz
     }
 }
 
-fn pages_link(pages: &[Page], by_url: &HashMap<String, usize>, column: &ColumnView, url: &str) -> bool {
+fn pages_link(pages: &[Page], by_url: &UrlIndex, column: &ColumnView, url: &str) -> bool {
     column
         .pages
         .iter()
         .filter_map(|u| by_url.get(u))
-        .any(|&p| pages[p].links.iter().any(|(to, _)| to == url) || pages[p].list_items.iter().any(|i| i.url == url))
+        .any(|&p| pages[p].links().iter().any(|(to, _)| to == url) || pages[p].list_items().iter().any(|i| i.url == url))
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
@@ -531,7 +532,7 @@ mod tests {
     }
 
     fn tree_of(pages: Vec<Page>) -> (Vec<Page>, Tree) {
-        let by_url: HashMap<String, usize> = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
+        let by_url = UrlIndex::of(&pages);
         let tree = build(
             &pages,
             &by_url,
@@ -552,23 +553,23 @@ mod tests {
             "list",
             "政策文件_青岚区人民政府",
         );
-        first.list_items = vec![item("http://a.gov.cn/xxgk/zcwj/202503/t20250305_1.html", "一")];
+        first.set_list_items(vec![item("http://a.gov.cn/xxgk/zcwj/202503/t20250305_1.html", "一")]);
         let mut second = page(
             "http://a.gov.cn/xxgk/zcwj/index_1.html",
             "list",
             "政策文件_青岚区人民政府",
         );
-        second.list_items = vec![
+        second.set_list_items(vec![
             item("http://a.gov.cn/xxgk/zcwj/202502/t20250205_2.html", "二"),
             item("http://a.gov.cn/xxgk/zcwj/202503/t20250305_1.html", "一"),
-        ];
+        ]);
         let third = {
             let mut p = page(
                 "http://a.gov.cn/xxgk/zcwj/index_2.html",
                 "list",
                 "政策文件_青岚区人民政府",
             );
-            p.list_items = vec![item("http://a.gov.cn/xxgk/zcwj/202501/t20250105_3.html", "三")];
+            p.set_list_items(vec![item("http://a.gov.cn/xxgk/zcwj/202501/t20250105_3.html", "三")]);
             p
         };
         let (_, tree) = tree_of(vec![page("http://a.gov.cn/", "home", "首页"), first, second, third]);
@@ -586,7 +587,7 @@ mod tests {
         let mut hub = page("http://a.gov.cn/col/col101/index.html", "other", "经营服务性收费清单");
         hub.column = Some("经营服务性收费清单".to_string());
         hub.column_type = Some("信息公开目录".to_string());
-        hub.list_items = vec![item("http://a.gov.cn/art/2025/5/14/art_101_1.html", "2025年清单")];
+        hub.set_list_items(vec![item("http://a.gov.cn/art/2025/5/14/art_101_1.html", "2025年清单")]);
         let (_, tree) = tree_of(vec![page("http://a.gov.cn/", "home", "首页"), hub]);
         assert!(tree.keyed.contains_key("fee_lists"), "{:?}", tree.keyed.keys());
         assert!(

@@ -43,12 +43,11 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
     let columns = cx.site.key_columns(key);
     let from = cx.year_start();
     let column_docs = cx.site.column_documents(&columns);
-    let all_docs = cx.site.all_documents_cached();
     // Consultation notices: the column's, else any on the site.
-    let opens = |d: &&Doc<'_>| OPENS.is_match(d.title) && !ANSWERS.is_match(d.title) && !d.title.contains("在线征集");
-    let mut notices: Vec<&Doc<'_>> = column_docs.iter().filter(opens).collect();
+    let opens = |d: &Doc<'_>| OPENS.is_match(d.title) && !ANSWERS.is_match(d.title) && !d.title.contains("在线征集");
+    let mut notices: Vec<Doc<'_>> = column_docs.iter().copied().filter(|d| opens(d)).collect();
     if notices.is_empty() {
-        notices = all_docs.iter().filter(opens).collect();
+        notices = cx.site.all_documents_cached().filter(|d| opens(d)).collect();
     }
     // One consultation per draft: a notice and its reprints or online form are one.
     let mut drafts_seen: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -65,7 +64,7 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
             let (closes, stated) =
                 closing_date(text, published).map_or((published + chrono::Days::new(30), false), |d| (d, true));
             Some(Consultation {
-                doc: *doc,
+                doc,
                 draft: draft_name(doc.title),
                 closes,
                 stated,
@@ -83,6 +82,12 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
     let mut pending = Vec::new();
     let mut problems = Vec::new();
     let mut evidence: Vec<Cite> = Vec::new();
+    // Answers are looked for among every document of the site, read once.
+    let answers: Vec<Doc<'_>> = if consultations.is_empty() {
+        Vec::new()
+    } else {
+        cx.site.all_documents_cached().filter(|d| ANSWERS.is_match(d.title)).collect()
+    };
     for c in &consultations {
         let deadline = c.closes + chrono::Days::new(u64::from(grace));
         let closes = if c.stated {
@@ -95,7 +100,7 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
             continue;
         }
         due += 1;
-        let Some(answer) = answer_of(&all_docs, c) else {
+        let Some(answer) = answer_of(&answers, c) else {
             problems.push(format!(
                 "《{}》征求意见{closes}，截至{}未见意见收集和采纳情况的反馈",
                 c.doc.title, cx.as_of
@@ -165,16 +170,18 @@ fn draft_name(title: &str) -> Option<String> {
 
 /// The feedback on a consultation: a document published after it opened, titled as feedback
 /// and naming the same draft or linking the notice.
-fn answer_of<'a>(docs: &[Doc<'a>], c: &Consultation<'_>) -> Option<Doc<'a>> {
+/// The answer to a consultation among the site's answer-titled documents.
+fn answer_of<'a>(answers: &[Doc<'a>], c: &Consultation<'_>) -> Option<Doc<'a>> {
     let opened = c.doc.date?;
-    docs.iter()
-        .filter(|d| d.url != c.doc.url && ANSWERS.is_match(d.title) && d.date.is_none_or(|x| x >= opened))
+    answers
+        .iter()
+        .filter(|d| d.url != c.doc.url && d.date.is_none_or(|x| x >= opened))
         .find(|d| {
             let names = c
                 .draft
                 .as_ref()
                 .is_some_and(|n| draft_name(d.title).is_some_and(|x| x == *n) || d.title.contains(n.as_str()));
-            let links = d.page.is_some_and(|p| p.links.iter().any(|(to, _)| to == c.doc.url));
+            let links = d.page.is_some_and(|p| p.links().iter().any(|(to, _)| to == c.doc.url));
             names || links
         })
         .copied()

@@ -32,8 +32,8 @@ pub fn cross_linked(cx: &Context<'_>, documents_key: &str, interpretations_key: 
             continue;
         };
         pairs += 1;
-        let forward = page.links.iter().any(|(u, _)| *u == target.url);
-        let back = target.links.iter().any(|(u, _)| *u == page.url);
+        let forward = page.links().iter().any(|(u, _)| *u == target.url);
+        let back = target.links().iter().any(|(u, _)| *u == page.url);
         match (forward, back) {
             (true, true) => {
                 if evidence.len() < 3 {

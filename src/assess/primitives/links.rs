@@ -3,7 +3,7 @@
 
 use super::Context;
 use crate::assess::catalog::FormKind;
-use crate::assess::model::Page;
+use crate::assess::model::{Page, PageDetail};
 use crate::assess::verdict::{Outcome, cite};
 
 fn host_of(url: &str) -> Option<String> {
@@ -60,7 +60,7 @@ pub fn link_to(cx: &Context<'_>, hosts: &[String], texts: &[String], column: Opt
     let (pages, where_) = scope(cx, column);
     let own = host_of(&cx.site.origin);
     for page in &pages {
-        for (to, anchor) in &page.links {
+        for (to, anchor) in page.links() {
             let Some(host) = host_of(to) else { continue };
             if own.as_deref() == Some(host.as_str()) {
                 continue;
@@ -115,28 +115,40 @@ pub fn form(cx: &Context<'_>, kind: FormKind) -> Outcome {
             "apply",
         ),
     };
-    let candidates: Vec<&Page> = match kind {
-        FormKind::Search => cx.site.home_page().into_iter().collect(),
-        FormKind::Apply => cx.site.pages.iter().filter(|p| p.kind != "attachment").collect(),
-    };
-    for page in &candidates {
-        if let Some(f) = page.forms.iter().find(|f| f.kind == kind_name) {
-            return Outcome::pass(
+    // A form anywhere wins over an entry link; the first page in site order with one decides.
+    let mut form: Option<Outcome> = None;
+    let mut entry: Option<Outcome> = None;
+    let mut look = |page: &Page, detail: &PageDetail| {
+        if let Some(f) = detail.forms.iter().find(|f| f.kind == kind_name) {
+            form = Some(Outcome::pass(
                 format!("《{}》提供{label}表单（提交至{}）", page.title, f.action),
                 vec![cite(
                     &page.url,
                     format!("表单 action={} 字段：{}", f.action, f.fields.join("、")),
                 )],
-            );
+            ));
+            return false;
         }
-    }
-    for page in &candidates {
-        if let Some((to, anchor)) = page.links.iter().find(|(_, a)| words.iter().any(|w| a.contains(w))) {
-            return Outcome::pass(
+        if entry.is_none()
+            && let Some((to, anchor)) = detail.links.iter().find(|(_, a)| words.iter().any(|w| a.contains(w)))
+        {
+            entry = Some(Outcome::pass(
                 format!("《{}》提供「{}」入口", page.title, anchor.trim()),
                 vec![cite(&page.url, format!("链接「{}」→ {to}", anchor.trim()))],
-            );
+            ));
         }
+        true
+    };
+    match kind {
+        FormKind::Search => {
+            if let Some(home) = cx.site.home_page() {
+                look(home, home.detail());
+            }
+        }
+        FormKind::Apply => cx.site.scan_details(|p| p.kind != "attachment", look),
+    }
+    if let Some(found) = form.or(entry) {
+        return found;
     }
     let where_ = if kind == FormKind::Search {
         "网站首页"
@@ -156,7 +168,7 @@ pub fn form(cx: &Context<'_>, kind: FormKind) -> Outcome {
 pub fn image(cx: &Context<'_>, terms: &[String], column: Option<&str>) -> Outcome {
     let (pages, where_) = scope(cx, column);
     for page in &pages {
-        for image in &page.images {
+        for image in page.images() {
             let around = format!("{} {} {}", image.alt, image.src, image.near_text);
             if terms
                 .iter()

@@ -344,8 +344,6 @@ fn search_once<'a>(cx: &Context<'a>, spec: &DocSpec, union: bool, unknown_is_dis
         let elsewhere: Vec<Doc<'a>> = cx
             .site
             .all_documents_cached()
-            .iter()
-            .copied()
             .filter(|d| !known.contains(d.url) && !cx.site.is_news(d.url))
             .filter(|d| accept(d))
             .collect();

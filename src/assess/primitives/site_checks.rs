@@ -53,7 +53,7 @@ pub fn no_blank_columns(cx: &Context<'_>, max: usize) -> Outcome {
         // A paragraph introducing the column is not content; a page that is itself the
         // document (a 指南 written on the column page) is.
         let has_content = pages.iter().any(|p| {
-            !p.tables.is_empty() || p.forms.iter().any(|f| f.kind != "search") || p.text().chars().count() >= 300
+            !p.tables().is_empty() || p.forms().iter().any(|f| f.kind != "search") || p.text().chars().count() >= 300
         });
         if has_content {
             continue;
@@ -108,21 +108,23 @@ pub fn no_blank_columns(cx: &Context<'_>, max: usize) -> Outcome {
 pub fn links_available(cx: &Context<'_>, scope: LinkScope) -> Outcome {
     let site = cx.site;
     let whole_site = scope == LinkScope::Site;
-    let pages: Vec<&Page> = if whole_site {
-        site.pages.iter().collect()
-    } else {
-        site.home_page().into_iter().collect()
-    };
     let mut checked = 0;
     let mut broken = Vec::new();
     let mut evidence = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for page in &pages {
-        for (to, anchor) in &page.links {
-            if !seen.insert(to.as_str()) {
+    // Targets already counted, by hash: the whole site's links are read a batch of pages at
+    // a time, and only this set grows with the site.
+    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut check = |page: &Page, links: &[(String, String)]| {
+        for (to, anchor) in links {
+            if !seen.insert(crate::assess::model::url_hash(to)) {
                 continue;
             }
-            let Some(outcome) = site.outcomes.get(to) else { continue };
+            let Some(outcome) = site.outcomes.get(to) else {
+                if site.fetched_ok(to) {
+                    checked += 1;
+                }
+                continue;
+            };
             if outcome.state == "blocked" {
                 continue;
             }
@@ -141,6 +143,14 @@ pub fn links_available(cx: &Context<'_>, scope: LinkScope) -> Outcome {
                 evidence.push(cite(&page.url, format!("链接「{anchor}」→ {to}：{status}")));
             }
         }
+    };
+    if whole_site {
+        site.scan_details(|_| true, |page, detail| {
+            check(page, &detail.links);
+            true
+        });
+    } else if let Some(home) = site.home_page() {
+        check(home, home.links());
     }
     let scope = if whole_site { "全站" } else { "首页" };
     if checked == 0 {

@@ -45,7 +45,7 @@ const DECISION_LABELS: &[&str] = &[
 /// Every 决定日期 of a 双公示 table (one per row), or a labelled one.
 fn decision_dates(page: &Page) -> Vec<NaiveDate> {
     let mut dates = Vec::new();
-    for table in &page.tables {
+    for table in page.tables() {
         if let Some(header) = table.headers.last()
             && let Some(col) = header
                 .iter()
@@ -84,7 +84,7 @@ fn decision_dates(page: &Page) -> Vec<NaiveDate> {
 pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
     let named = named_document(&page.title);
     let linked: Vec<&'a Page> = page
-        .links
+        .links()
         .iter()
         .filter(|(to, _)| *to != page.url)
         .filter_map(|(to, _)| cx.site.page(to))
@@ -111,10 +111,18 @@ pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
     {
         return Some(p);
     }
-    let policy = cx.site.key_columns("policy_docs");
-    let policy_urls: std::collections::HashSet<&str> =
-        cx.site.column_documents(&policy).iter().map(|d| d.url).collect();
-    let in_policy: Vec<&&Page> = linked.iter().filter(|p| policy_urls.contains(p.url.as_str())).collect();
+    // A linked article of a policy column (asked of the few linked pages, not by listing
+    // every policy document once per 解读).
+    let policy = cx.site.with_descendants(&cx.site.key_columns("policy_docs"));
+    let in_policy: Vec<&&Page> = linked
+        .iter()
+        .filter(|p| {
+            cx.site.listed_in(&p.url).iter().any(|c| policy.contains(c))
+                || policy
+                    .iter()
+                    .any(|&c| cx.site.columns[c].items.is_empty() && cx.site.columns[c].url == p.url)
+        })
+        .collect();
     if in_policy.len() == 1 {
         return Some(in_policy[0]);
     }
@@ -122,7 +130,6 @@ pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
     let n = named?;
     cx.site
         .all_documents_cached()
-        .into_iter()
         .find(|d| d.url != page.url && d.title.contains(n) && !d.title.contains("解读"))
         .and_then(|d| d.page)
 }

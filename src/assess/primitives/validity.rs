@@ -47,7 +47,7 @@ pub fn validity_labelled(cx: &Context<'_>, key: &str) -> Outcome {
                 invalid_lines.push(line);
             }
         }
-        for (to, anchor) in &notice.links {
+        for (to, anchor) in notice.links() {
             let anchor = crate::assess::model::unquoted(anchor.trim());
             if !anchor.is_empty() && invalid_lines.iter().any(|l| l.contains(anchor.as_ref())) {
                 abolished.insert(to.as_str(), notice);
