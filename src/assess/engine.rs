@@ -403,7 +403,7 @@ fn evidence_of(site: &SiteView, cite: &Cite) -> Evidence {
     Evidence {
         url: cite.url.clone(),
         fetched_at: page.map(|p| p.fetched_at.clone()),
-        sha256: page.map(|p| p.sha256.clone()),
+        sha256: page.map(|p| p.sha256.to_string()),
         excerpt: cite.excerpt.clone(),
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::assess::model::{DetailSource, Details, Outcomes, PageRows, Pins, SiteView};
 use crate::extract::page::EXTRACTOR_VERSION;
 use crate::extract::profile::Profile;
-use crate::store::{AssessPage, DetailKey, Store, StoredDetail, StoreError};
+use crate::store::{AssessPage, DetailKey, Store, StoreError, StoredDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
@@ -43,7 +43,8 @@ pub struct AssessOptions<'a> {
 
 /// Loads what the run shows of its site (columns resolved, boilerplate removed). Pages stream
 /// from the store and keep only what locates and dates them; their details are read through
-/// a connection of the view's own when a rule asks.
+/// a connection of the view's own when a rule asks, so the store must stay where it is while
+/// the view is used.
 pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Result<SiteView, AssessError> {
     let (origin, start_url) = store.run_site(run_id).await?.ok_or(AssessError::NoRun(run_id))?;
     let started = std::time::Instant::now();
@@ -60,8 +61,11 @@ pub async fn site_view(store: &Store, run_id: i64, profiles: &[Profile]) -> Resu
             }
         });
         // Independent reads on separate connections (SQLite in WAL mode reads concurrently).
-        let (_, _, first_seen) =
-            tokio::try_join!(pages, store.url_outcomes(run_id, |o| outcomes.add(o)), store.first_seen_in(run_id))?;
+        let (_, _, first_seen) = tokio::try_join!(
+            pages,
+            store.url_outcomes(run_id, |o| outcomes.add(o)),
+            store.first_seen_in(run_id)
+        )?;
         rows.push(&batch, Some(&details));
         if rows.is_empty() {
             return Err(AssessError::NotExtracted { run: run_id });
@@ -149,7 +153,9 @@ impl StoreDetails {
         match ready.await {
             Ok(Ok(())) => Ok(StoreDetails { requests }),
             Ok(Err(e)) => Err(e),
-            Err(_) => Err(AssessError::Detail("the detail reader stopped before it opened the store".to_string())),
+            Err(_) => Err(AssessError::Detail(
+                "the detail reader stopped before it opened the store".to_string(),
+            )),
         }
     }
 }
@@ -199,9 +205,9 @@ fn understanding(
                 .join("或")
         })
         .collect();
-    let (documents, undated) = site
-        .all_documents_cached()
-        .fold((0, 0), |(all, undated), d| (all + 1, undated + usize::from(d.date.is_none())));
+    let (documents, undated) = site.all_documents_cached().fold((0, 0), |(all, undated), d| {
+        (all + 1, undated + usize::from(d.date.is_none()))
+    });
     let automatic = leaves.iter().filter(|(_, auto)| *auto).count();
     let fallback = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::Fallback).count();
     let not_found = leaves.iter().filter(|(b, auto)| *auto && *b == Basis::NotFound).count();
@@ -264,13 +270,13 @@ fn site_settings(profiles: &[Profile]) -> (Pins, BTreeMap<String, bool>) {
 
 /// Scores every leaf of the catalog against the run.
 pub async fn assess_run(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
-    let mut site = site_view(store, run_id, options.profiles).await?;
+    let site = site_view(store, run_id, options.profiles).await?;
     let manual = manual_for(store, options).await?;
     let options = &AssessOptions {
         manual: &manual,
         ..*options
     };
-    let mut assessment = assess_view(&mut site, run_id, options)?;
+    let mut assessment = assess_view(&site, run_id, options)?;
     if let Some(run) = store.run(run_id).await? {
         assessment.unfinished_run = unfinished_note(&run);
     }
@@ -333,7 +339,7 @@ pub fn unfinished_note(run: &crate::store::RunRow) -> Option<String> {
 }
 
 /// Scores every leaf against an already built view.
-pub fn assess_view(site: &mut SiteView, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
+pub fn assess_view(site: &SiteView, run_id: i64, options: &AssessOptions<'_>) -> Result<Assessment, AssessError> {
     let calendar = options.calendar;
     let (_, capabilities) = site_settings(options.profiles);
     let defs = ColumnDefs::bundled();
@@ -343,7 +349,7 @@ pub fn assess_view(site: &mut SiteView, run_id: i64, options: &AssessOptions<'_>
     let mut indicators = Vec::with_capacity(options.catalog.leaves.len());
     for leaves in options.catalog.leaves.chunks(LEAVES_PER_PASS) {
         let cx = Context {
-            site: &*site,
+            site,
             calendar,
             defs: &defs,
             as_of: options.as_of,
@@ -353,7 +359,6 @@ pub fn assess_view(site: &mut SiteView, run_id: i64, options: &AssessOptions<'_>
         indicators.extend(engine::assess_leaves(leaves, &cx, options.manual));
         site.drop_details();
     }
-    let site = &*site;
     let (reads, failed) = site.detail_reads();
     tracing::info!(
         ms = started.elapsed().as_millis(),

@@ -18,7 +18,7 @@ async fn judged(
     as_of: Option<chrono::NaiveDate>,
     given: Option<Assessment>,
 ) -> Result<(Assessment, Vec<crate::report::ColumnSummary>), AssessError> {
-    let mut view = site_view(store, run_id, options.profiles).await?;
+    let view = site_view(store, run_id, options.profiles).await?;
     let assessment = match given {
         Some(a) => a,
         None => match store.kept_assessment(run_id, &options.catalog.info.id).await? {
@@ -30,7 +30,7 @@ async fn judged(
                     None => run_day(store, run_id).await?.unwrap_or(options.as_of),
                 };
                 assess_view(
-                    &mut view,
+                    &view,
                     run_id,
                     &AssessOptions {
                         as_of: day,

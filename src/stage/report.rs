@@ -40,13 +40,13 @@ async fn unfinished(store: &Store, run_id: i64) -> Result<Option<String>, Assess
 
 /// Assesses the run and its predecessor (when that one was extracted too) and gathers gaps.
 pub async fn report_data(store: &Store, run_id: i64, options: &AssessOptions<'_>) -> Result<ReportData, AssessError> {
-    let mut view = site_view(store, run_id, options.profiles).await?;
+    let view = site_view(store, run_id, options.profiles).await?;
     let manual = super::assess::manual_for(store, options).await?;
     let options = &AssessOptions {
         manual: &manual,
         ..*options
     };
-    let mut assessment = assess_view(&mut view, run_id, options)?;
+    let mut assessment = assess_view(&view, run_id, options)?;
     assessment.unfinished_run = unfinished(store, run_id).await?;
     // Who the 通报 would send each problem to, for the 问题清单's 责任单位.
     assessment.routing.routes = routes(&view, &assessment, options.profiles);
@@ -289,7 +289,7 @@ pub async fn write_unit_notices(
     }
     let end = last.min(options.as_of);
     let year = period.unwrap_or(first.year());
-    let mut view = site_view(store, run_id, options.profiles).await?;
+    let view = site_view(store, run_id, options.profiles).await?;
     let manual = super::assess::manual_for(store, options).await?;
     let options = &AssessOptions {
         manual: &manual,
@@ -300,10 +300,10 @@ pub async fn write_unit_notices(
         year,
         ..*options
     };
-    let mut now = assess_view(&mut view, run_id, &at(end))?;
+    let mut now = assess_view(&view, run_id, &at(end))?;
     now.unfinished_run = unfinished(store, run_id).await?;
     let before = match first.pred_opt() {
-        Some(d) => Some(assess_view(&mut view, run_id, &at(d))?),
+        Some(d) => Some(assess_view(&view, run_id, &at(d))?),
         None => None,
     };
     now.routing.routes = routes(&view, &now, options.profiles);

@@ -163,10 +163,11 @@ impl Store {
                 q.fetch_all(p).await
             })?;
             for (fetch, json) in links {
-                let list: Vec<(String, String, String)> = serde_json::from_str(&json).map_err(|e| StoreError::Body {
-                    sha256: format!("links of fetch {fetch}"),
-                    reason: e.to_string(),
-                })?;
+                let list: Vec<(String, String, String)> =
+                    serde_json::from_str(&json).map_err(|e| StoreError::Body {
+                        sha256: format!("links of fetch {fetch}"),
+                        reason: e.to_string(),
+                    })?;
                 let targets = by_fetch.get(&fetch).map(Vec::as_slice).unwrap_or(&[]);
                 if let Some((&last, rest)) = targets.split_last() {
                     for &i in rest {

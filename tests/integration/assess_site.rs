@@ -27,6 +27,8 @@ fn profile() -> Vec<Profile> {
 struct Assessed {
     view: zwgk::assess::model::SiteView,
     run_id: i64,
+    /// The view reads page details from the store while it is used.
+    _store: TestStore,
 }
 
 async fn crawl_and_extract() -> Assessed {
@@ -41,6 +43,7 @@ async fn crawl_and_extract() -> Assessed {
     Assessed {
         view,
         run_id: report.run_id,
+        _store: store,
     }
 }
 

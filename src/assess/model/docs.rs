@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use super::{Page, SiteView, unquoted};
+use super::{Page, Part, SiteView, unquoted};
 use crate::extract::table::Table;
 
 /// Where a document of the site-wide list is: a column's item, or a page.
@@ -99,10 +99,7 @@ impl SiteView {
                     if !seen.insert(item.url.as_str()) || self.gone(&item.url) {
                         continue;
                     }
-                    if self
-                        .page(&item.url)
-                        .is_some_and(|p| !p.is_document() && p.listed > 0)
-                    {
+                    if self.page(&item.url).is_some_and(|p| !p.is_document() && p.listed > 0) {
                         continue;
                     }
                     refs.push((item.date, DocRef::Item(c, i)));
@@ -122,17 +119,17 @@ impl SiteView {
             refs.into_iter().map(|(_, r)| r).collect()
         });
         refs.iter().map(|r| match *r {
-                DocRef::Item(c, i) => {
-                    let item = &self.columns[c].items[i];
-                    Doc {
-                        url: &item.url,
-                        title: &item.title,
-                        date: item.date,
-                        page: self.page(&item.url),
-                    }
+            DocRef::Item(c, i) => {
+                let item = &self.columns[c].items[i];
+                Doc {
+                    url: &item.url,
+                    title: &item.title,
+                    date: item.date,
+                    page: self.page(&item.url),
                 }
-                DocRef::Page(p) => Doc::of_page(&self.pages[p]),
-            })
+            }
+            DocRef::Page(p) => Doc::of_page(&self.pages[p]),
+        })
     }
 
     /// Where a document is listed, for reasons: 「政务公开 > 生态环境」.
@@ -141,11 +138,11 @@ impl SiteView {
     }
 
     /// A document's texts: its page, then the text of each attachment it links.
-    pub fn doc_texts<'a>(&'a self, doc: &Doc<'a>) -> Vec<(&'a str, &'a str)> {
+    pub fn doc_texts<'a>(&'a self, doc: &Doc<'a>) -> Vec<(&'a str, Part<str>)> {
         let mut out = Vec::new();
         if let Some(page) = doc.page {
             out.push((page.url.as_str(), page.text()));
-            for a in page.attachments() {
+            for a in page.attachments().iter() {
                 if let Some(file) = self.page(&a.url) {
                     out.push((file.url.as_str(), file.text()));
                 }
@@ -155,17 +152,34 @@ impl SiteView {
     }
 
     /// A document's tables: its page's, then its attachments'.
-    pub fn doc_tables<'a>(&'a self, doc: &Doc<'a>) -> Vec<(&'a str, &'a Table)> {
-        let mut out = Vec::new();
+    pub fn doc_tables<'a>(&'a self, doc: &Doc<'a>) -> DocTables<'a> {
+        let mut parts = Vec::new();
         if let Some(page) = doc.page {
-            out.extend(page.tables().iter().map(|t| (page.url.as_str(), t)));
-            for a in page.attachments() {
+            parts.push((page.url.as_str(), page.tables()));
+            for a in page.attachments().iter() {
                 if let Some(file) = self.page(&a.url) {
-                    out.extend(file.tables().iter().map(|t| (file.url.as_str(), t)));
+                    parts.push((file.url.as_str(), file.tables()));
                 }
             }
         }
-        out
+        DocTables { parts }
+    }
+}
+
+/// A document's tables with the URL of the page or attachment each is on.
+pub struct DocTables<'a> {
+    parts: Vec<(&'a str, Part<[Table]>)>,
+}
+
+impl<'a> DocTables<'a> {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &Table)> + '_ {
+        self.parts
+            .iter()
+            .flat_map(|(url, tables)| tables.iter().map(move |t| (*url, t)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parts.iter().all(|(_, t)| t.is_empty())
     }
 }
 
@@ -207,10 +221,11 @@ impl SiteView {
     /// (images that the home page also shows are the site's).
     pub fn has_media(&self, doc: &Doc<'_>) -> bool {
         let Some(page) = doc.page else { return false };
-        let home: HashSet<&str> = self
-            .home_page()
-            .map(|h| h.images().iter().map(|i| i.src.as_str()).collect())
-            .unwrap_or_default();
+        let home_images = self.home_page().map(|h| h.images());
+        let home: HashSet<&str> = home_images
+            .iter()
+            .flat_map(|images| images.iter().map(|i| i.src.as_str()))
+            .collect();
         let own_image = page.images().iter().any(|i| {
             let src = i.src.to_ascii_lowercase();
             !home.contains(i.src.as_str())
@@ -246,7 +261,7 @@ impl SiteView {
             .filter(|l| !l.is_empty() && *l != title && !l.contains(title) && !METADATA_LINE.is_match(l))
             .filter(|l| !l.contains("监督电话") && !l.contains("联系电话") && !PREAMBLE.is_match(l))
             .collect();
-        let refers = REFERS.is_match(text);
+        let refers = REFERS.is_match(&text);
         if refers && !has_table && !has_attachment {
             // Headings of an outline (「一、基本情况。」) are not content either.
             let content: usize = body
@@ -411,16 +426,17 @@ mod tests {
 
     #[test]
     fn pages_that_only_point_elsewhere_are_hollow() {
-        use super::super::{Page, PageText};
+        use super::super::{Page, PageDetail};
         let shell = Page {
             url: "http://a.gov.cn/1".to_string(),
-            kind: "article".to_string(),
+            kind: "article".into(),
             title: "某区2025年度随机抽查事项清单".to_string(),
-            text: PageText::plain(
-                "某区2025年度随机抽查事项清单\n发布时间：2025-03-17\n现将2025年度随机抽查事项清单公开如下：\n一、基本情况。\n二、具体内容（详见下表或附件）。\n三、监督电话：0533-6007866。",
-            ),
             ..Page::default()
-        };
+        }
+        .with_detail(PageDetail {
+            text: "某区2025年度随机抽查事项清单\n发布时间：2025-03-17\n现将2025年度随机抽查事项清单公开如下：\n一、基本情况。\n二、具体内容（详见下表或附件）。\n三、监督电话：0533-6007866。".to_string(),
+            ..PageDetail::default()
+        });
         let view = SiteView::for_tests(vec![shell], Default::default(), None);
         let doc = Doc {
             url: "http://a.gov.cn/1",

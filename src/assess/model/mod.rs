@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 
-pub use page::{DetailSource, Details, Interner, Page, PageDetail, Text, day, unquoted};
+pub use page::{DetailSource, Details, Digest, Interner, Page, PageDetail, Part, Text, day, unquoted};
 
 use super::columns::{ColumnDefs, ColumnMatch};
 use crate::store::{AssessPage, UrlOutcome};
@@ -67,7 +67,7 @@ pub struct SiteView {
     /// Where pages' details are read from (None: hand-made pages carry their own).
     details: Option<std::sync::Arc<Details>>,
     /// Document URL → the columns that list it.
-    listed_in: HashMap<u128, Vec<usize>>,
+    listed_in: HashMap<u128, Listed>,
     /// Columns of news (动态, 要闻): their stories are not disclosures.
     news: std::collections::HashSet<usize>,
     /// Every document of the site, newest first (built on first use).
@@ -106,8 +106,8 @@ impl SiteView {
     }
 
     /// Lets go of every detail read so far (they are read again when asked for).
-    pub fn drop_details(&mut self) {
-        page::drop_details(&mut self.pages);
+    pub fn drop_details(&self) {
+        page::drop_details(&self.pages);
     }
 
     /// Details the rules read from the store, and a read that failed (a verdict resting on a
@@ -166,7 +166,7 @@ impl SiteView {
 
     /// The columns that list a document.
     pub fn listed_in(&self, url: &str) -> &[usize] {
-        self.listed_in.get(&url_key(url)).map(Vec::as_slice).unwrap_or(&[])
+        self.listed_in.get(&url_key(url)).map(Listed::as_slice).unwrap_or(&[])
     }
 
     /// A column's name with its parents (「信息公开 > 财政预决算」).
@@ -217,28 +217,6 @@ impl SiteView {
         let listing: Vec<usize> = (0..pages.len())
             .filter(|&i| !pages[i].is_document() || pages[i].listed > 0)
             .collect();
-        page::preload(&pages, &listing);
-        tracing::debug!(ms = t.elapsed().as_millis(), memory = ?memory_mb(), listing = listing.len(), "listing pages read");
-        let mut paging: HashMap<usize, Vec<String>> = HashMap::new();
-        let mut anchors: HashMap<String, Vec<String>> = HashMap::new();
-        for &from in &listing {
-            let detail = pages[from].detail();
-            if !detail.paging.is_empty() {
-                paging.insert(from, detail.paging.clone());
-            }
-            // Column names from anchor text: the links of listing pages (home, columns,
-            // hubs) name every column; articles' sidebars repeat them.
-            for (to, anchor) in &detail.links {
-                let anchor = anchor.trim();
-                if anchor.is_empty() {
-                    continue;
-                }
-                let list = anchors.entry(to.clone()).or_default();
-                if list.len() < 20 && !list.iter().any(|a| a == anchor) {
-                    list.push(anchor.to_string());
-                }
-            }
-        }
         let by_url = UrlIndex::of(&pages);
         let home = pages
             .iter()
@@ -252,17 +230,13 @@ impl SiteView {
             ..SiteView::default()
         };
         view.district = home.and_then(|h| district_of(&pages[h]));
-        let built = tree::build(&pages, &view.by_url, home, &paging, &anchors, defs, pins, origin);
-        drop(anchors);
+        let built = tree::build(&pages, &view.by_url, home, &listing, defs, pins, origin);
         view.columns = built.columns;
         view.keyed = built.keyed;
         view.matches = built.matches;
         for (c, column) in view.columns.iter().enumerate() {
             for item in &column.items {
-                let list = view.listed_in.entry(url_key(&item.url)).or_default();
-                if !list.contains(&c) {
-                    list.push(c);
-                }
+                view.listed_in.entry(url_key(&item.url)).or_default().add(c);
             }
         }
         let named_news: Vec<usize> = view
@@ -317,6 +291,41 @@ pub fn url_key(url: &str) -> u128 {
     let mut sip = std::hash::DefaultHasher::new();
     url.hash(&mut sip);
     (u128::from(page::fnv1a(url)) << 64) | u128::from(sip.finish())
+}
+
+/// The columns listing a document: almost always one, kept without an allocation.
+#[derive(Debug, Clone)]
+enum Listed {
+    One([usize; 1]),
+    Many(Vec<usize>),
+}
+
+impl Default for Listed {
+    fn default() -> Listed {
+        Listed::Many(Vec::new())
+    }
+}
+
+impl Listed {
+    fn add(&mut self, column: usize) {
+        match self {
+            Listed::One([c]) if *c == column => {}
+            Listed::One([c]) => *self = Listed::Many(vec![*c, column]),
+            Listed::Many(v) if v.is_empty() => *self = Listed::One([column]),
+            Listed::Many(v) => {
+                if !v.contains(&column) {
+                    v.push(column);
+                }
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[usize] {
+        match self {
+            Listed::One(c) => c,
+            Listed::Many(v) => v,
+        }
+    }
 }
 
 /// Page index by URL, without a copy of every URL.
@@ -446,7 +455,7 @@ impl SiteView {
         }
         for (c, column) in view.columns.iter().enumerate() {
             for item in &column.items {
-                view.listed_in.entry(url_key(&item.url)).or_default().push(c);
+                view.listed_in.entry(url_key(&item.url)).or_default().add(c);
             }
         }
         view
@@ -468,7 +477,7 @@ mod tests {
         ];
         for (site_name, title, want) in cases {
             let home = Page {
-                site_name: site_name.map(str::to_string),
+                site_name: site_name.map(Into::into),
                 title: title.to_string(),
                 ..Page::default()
             };

@@ -123,6 +123,39 @@ impl From<String> for Text {
     }
 }
 
+/// A SHA-256 digest.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct Digest([u8; 32]);
+
+impl Digest {
+    /// From 64 hex digits; anything else reads as all zeros (stored digests are always hex).
+    pub fn of_hex(hex: &str) -> Digest {
+        let mut out = [0u8; 32];
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Digest(out);
+        }
+        for (i, byte) in out.iter_mut().enumerate() {
+            match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
+                Ok(b) => *byte = b,
+                Err(_) => return Digest([0; 32]),
+            }
+        }
+        Digest(out)
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl std::fmt::Debug for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// Hands out one [`Text`] per distinct value (and one breadcrumb per distinct path).
 #[derive(Debug, Default)]
 pub struct Interner {
@@ -180,10 +213,12 @@ pub struct Page {
     /// How many items the page lists (the items are detail).
     pub listed: usize,
     pub fetched_at: String,
-    pub sha256: String,
+    /// SHA-256 of the stored body (kept as bytes: as hex it was the largest field of a page).
+    pub sha256: Digest,
     /// The store's id of the page that linked it first.
     pub discovered_from: Option<usize>,
-    detail: Detail,
+    /// Visible to the crate so hand-made pages can be written with `..Page::default()`.
+    pub(crate) detail: Detail,
 }
 
 /// What only some rules read of a page.
@@ -222,7 +257,21 @@ pub struct Details {
     pub loads: AtomicUsize,
     pub failures: AtomicUsize,
     pub first_error: OnceLock<String>,
+    /// Details read recently, least recently used let go first once they pass the budget: a
+    /// rule reading 7,000 documents' texts holds a few at a time, not all of them.
+    cache: std::sync::Mutex<Cache>,
 }
+
+/// Recently read details by `page_facts` id, within a byte budget.
+#[derive(Debug, Default)]
+struct Cache {
+    entries: HashMap<i64, (Arc<PageDetail>, u64)>,
+    bytes: usize,
+    tick: u64,
+}
+
+/// Bytes of page details kept in memory between uses.
+const CACHE_BUDGET: usize = 16 << 20;
 
 impl Details {
     pub fn new(source: Box<dyn DetailSource>) -> Details {
@@ -232,7 +281,56 @@ impl Details {
             loads: AtomicUsize::new(0),
             failures: AtomicUsize::new(0),
             first_error: OnceLock::new(),
+            cache: std::sync::Mutex::new(Cache::default()),
         }
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn cached(&self, key: DetailKey) -> Option<Arc<PageDetail>> {
+        let mut cache = self.cache();
+        cache.tick += 1;
+        let tick = cache.tick;
+        cache.entries.get_mut(&key.facts_id).map(|(d, used)| {
+            *used = tick;
+            Arc::clone(d)
+        })
+    }
+
+    fn keep(&self, key: DetailKey, detail: Arc<PageDetail>) {
+        let mut cache = self.cache();
+        cache.tick += 1;
+        let tick = cache.tick;
+        let size = detail.approximate_size();
+        if let Some((old, _)) = cache.entries.insert(key.facts_id, (detail, tick)) {
+            cache.bytes -= old.approximate_size();
+        }
+        cache.bytes += size;
+        if cache.bytes > CACHE_BUDGET {
+            // Let go of the least recently used half of the entries' bytes.
+            let mut by_age: Vec<(u64, i64, usize)> = cache
+                .entries
+                .iter()
+                .map(|(&id, (d, used))| (*used, id, d.approximate_size()))
+                .collect();
+            by_age.sort_unstable();
+            for (_, id, size) in by_age {
+                if cache.bytes <= CACHE_BUDGET / 2 {
+                    break;
+                }
+                cache.entries.remove(&id);
+                cache.bytes -= size;
+            }
+        }
+    }
+
+    /// Lets go of every cached detail.
+    fn clear(&self) {
+        let mut cache = self.cache();
+        cache.entries.clear();
+        cache.bytes = 0;
     }
 
     /// Reads and parses details; a failed read counts as a failure and reads as empty.
@@ -259,7 +357,10 @@ impl Details {
     /// The raw readable texts of pages (before boilerplate is known).
     fn raw_texts(&self, keys: &[DetailKey]) -> Vec<String> {
         match self.source.load(keys) {
-            Ok(stored) => stored.iter().map(|d| readable_text(&decompressed(d.text_zstd.as_deref()))).collect(),
+            Ok(stored) => stored
+                .iter()
+                .map(|d| readable_text(&decompressed(d.text_zstd.as_deref())))
+                .collect(),
             Err(e) => {
                 self.failures.fetch_add(keys.len(), Ordering::Relaxed);
                 let _ = self.first_error.set(e);
@@ -269,54 +370,116 @@ impl Details {
     }
 }
 
-/// A page's detail: read once when first asked, kept until the view drops details.
+/// Where a page's detail comes from: the store (through the view's reader and its cache), or
+/// the page itself (hand-made pages).
 #[derive(Debug, Clone, Default)]
-struct Detail {
+pub(crate) struct Detail {
     key: Option<DetailKey>,
     reader: Option<Arc<Details>>,
-    cell: OnceLock<Box<PageDetail>>,
+    own: Option<Arc<PageDetail>>,
 }
 
-static EMPTY: LazyLock<PageDetail> = LazyLock::new(PageDetail::default);
+static EMPTY: LazyLock<Arc<PageDetail>> = LazyLock::new(|| Arc::new(PageDetail::default()));
+
+/// A part of a page's detail (its text, tables, links …), holding the detail while in use.
+pub struct Part<T: ?Sized + 'static> {
+    detail: Arc<PageDetail>,
+    get: fn(&PageDetail) -> &T,
+}
+
+impl<T: ?Sized> std::ops::Deref for Part<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        (self.get)(&self.detail)
+    }
+}
+
+impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Part<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Default for Part<str> {
+    fn default() -> Part<str> {
+        Part {
+            detail: Arc::clone(&EMPTY),
+            get: |d| d.text.as_str(),
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Part<[T]> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl PageDetail {
+    /// Roughly the bytes the detail holds (for the cache's budget).
+    fn approximate_size(&self) -> usize {
+        let strings = |v: &[(String, String)]| v.iter().map(|(a, b)| a.len() + b.len() + 64).sum::<usize>();
+        self.text.len()
+            + strings(&self.links)
+            + self
+                .list_items
+                .iter()
+                .map(|i| i.title.len() + i.url.len() + 96)
+                .sum::<usize>()
+            + self
+                .tables
+                .iter()
+                .flat_map(|t| t.headers.iter().chain(&t.rows))
+                .flatten()
+                .map(|c| c.len() + 24)
+                .sum::<usize>()
+            + self.attachments.len() * 160
+            + self.paging.iter().map(|p| p.len() + 24).sum::<usize>()
+            + 256
+    }
+}
 
 impl Page {
-    /// The page's detail, read from the store on first use.
-    pub fn detail(&self) -> &PageDetail {
+    /// The page's detail: from the cache, else read from the store now.
+    pub fn detail(&self) -> Arc<PageDetail> {
         let d = &self.detail;
-        if let Some(loaded) = d.cell.get() {
-            return loaded;
+        if let Some(own) = &d.own {
+            return Arc::clone(own);
         }
         let (Some(key), Some(reader)) = (d.key, &d.reader) else {
-            return &EMPTY;
+            return Arc::clone(&EMPTY);
         };
-        d.cell.get_or_init(|| {
-            let mut read = reader.read(&[key], &[self], true);
-            Box::new(read.pop().unwrap_or_default())
-        })
+        if let Some(hit) = reader.cached(key) {
+            return hit;
+        }
+        let read = Arc::new(reader.read(&[key], &[self], true).pop().unwrap_or_default());
+        reader.keep(key, Arc::clone(&read));
+        read
     }
 
-    /// Whether the detail is in memory.
-    pub fn has_detail(&self) -> bool {
-        self.detail.cell.get().is_some() || self.detail.key.is_none()
+    fn part<T: ?Sized>(&self, get: fn(&PageDetail) -> &T) -> Part<T> {
+        Part {
+            detail: self.detail(),
+            get,
+        }
     }
 
     /// A page with its detail given (hand-made pages).
     pub fn with_detail(mut self, detail: PageDetail) -> Page {
         self.detail = Detail {
-            cell: OnceLock::from(Box::new(detail)),
+            own: Some(Arc::new(detail)),
             ..Detail::default()
         };
         self
     }
 
-    /// The hand-made page's detail, to change (a stored page's would be read again).
+    /// The hand-made page's detail, to change.
     #[cfg(test)]
     pub(crate) fn detail_mut(&mut self) -> &mut PageDetail {
-        let _ = self.detail.cell.get_or_init(Box::default);
-        match self.detail.cell.get_mut() {
-            Some(d) => d,
-            None => unreachable!("just set"),
-        }
+        let own = self.detail.own.get_or_insert_with(Default::default);
+        Arc::make_mut(own)
     }
 
     /// Gives a hand-made page its list items.
@@ -326,40 +489,33 @@ impl Page {
         self.detail_mut().list_items = items;
     }
 
-    /// Drops the detail (it is read again if asked for).
-    fn drop_detail(&mut self) {
-        if self.detail.key.is_some() {
-            self.detail.cell.take();
-        }
-    }
-
     /// The page's readable text (see [`PageDetail::text`]).
-    pub fn text(&self) -> &str {
-        &self.detail().text
+    pub fn text(&self) -> Part<str> {
+        self.part(|d| d.text.as_str())
     }
 
-    pub fn tables(&self) -> &[Table] {
-        &self.detail().tables
+    pub fn tables(&self) -> Part<[Table]> {
+        self.part(|d| d.tables.as_slice())
     }
 
-    pub fn attachments(&self) -> &[AttachmentLink] {
-        &self.detail().attachments
+    pub fn attachments(&self) -> Part<[AttachmentLink]> {
+        self.part(|d| d.attachments.as_slice())
     }
 
-    pub fn forms(&self) -> &[Form] {
-        &self.detail().forms
+    pub fn forms(&self) -> Part<[Form]> {
+        self.part(|d| d.forms.as_slice())
     }
 
-    pub fn images(&self) -> &[Image] {
-        &self.detail().images
+    pub fn images(&self) -> Part<[Image]> {
+        self.part(|d| d.images.as_slice())
     }
 
-    pub fn links(&self) -> &[(String, String)] {
-        &self.detail().links
+    pub fn links(&self) -> Part<[(String, String)]> {
+        self.part(|d| d.links.as_slice())
     }
 
-    pub fn list_items(&self) -> &[ListItem] {
-        &self.detail().list_items
+    pub fn list_items(&self) -> Part<[ListItem]> {
+        self.part(|d| d.list_items.as_slice())
     }
 
     /// The first labelled date whose label contains one of the words (来信时间, 处罚决定日期 …).
@@ -381,28 +537,29 @@ impl Page {
     }
 }
 
-/// Reads the details of the pages not yet in memory, in batches (one statement per few
-/// hundred pages instead of one per page).
+/// Reads the details of the pages not in the cache, in batches (one statement per few
+/// hundred pages instead of one per page), into the cache.
 pub(super) fn preload(pages: &[Page], wanted: &[usize]) {
-    let missing: Vec<usize> = wanted.iter().copied().filter(|&i| !pages[i].has_detail()).collect();
-    let Some(reader) = missing.first().and_then(|&i| pages[i].detail.reader.clone()) else {
+    let Some(reader) = wanted.first().and_then(|&i| pages[i].detail.reader.clone()) else {
         return;
     };
+    let missing: Vec<usize> = wanted
+        .iter()
+        .copied()
+        .filter(|&i| pages[i].detail.key.is_some_and(|k| reader.cached(k).is_none()))
+        .collect();
     for chunk in missing.chunks(PRELOAD_BATCH) {
         let keys: Vec<DetailKey> = chunk.iter().filter_map(|&i| pages[i].detail.key).collect();
         let of: Vec<&Page> = chunk.iter().map(|&i| &pages[i]).collect();
-        if keys.len() != chunk.len() {
-            continue;
-        }
-        for (&i, detail) in chunk.iter().zip(reader.read(&keys, &of, true)) {
-            let _ = pages[i].detail.cell.set(Box::new(detail));
+        for (key, detail) in keys.iter().zip(reader.read(&keys, &of, true)) {
+            reader.keep(*key, Arc::new(detail));
         }
     }
 }
 
-/// Calls `f` with each page's detail, read in batches and dropped after the batch unless it
-/// was in memory already: a pass over the whole site in bounded memory. Stops when `f` says
-/// so (returns false). Without `text` the pages read for the pass carry no text (decompressing
+/// Calls `f` with each page's detail, read in batches and let go after the batch (the cache
+/// is not filled): a pass over the whole site in bounded memory. Stops when `f` says so
+/// (returns false). Without `text` the pages read for the pass carry no text (decompressing
 /// and cleaning it is most of the cost).
 pub(super) fn for_each_detail(
     pages: &[Page],
@@ -411,19 +568,22 @@ pub(super) fn for_each_detail(
     mut f: impl FnMut(usize, &PageDetail) -> bool,
 ) {
     for chunk in wanted.chunks(PRELOAD_BATCH) {
-        let to_read: Vec<usize> = chunk.iter().copied().filter(|&i| !pages[i].has_detail()).collect();
-        let read: HashMap<usize, PageDetail> = match to_read.first().and_then(|&i| pages[i].detail.reader.clone()) {
-            Some(reader) => {
-                let keys: Vec<DetailKey> = to_read.iter().filter_map(|&i| pages[i].detail.key).collect();
-                let of: Vec<&Page> = to_read.iter().map(|&i| &pages[i]).collect();
-                to_read.iter().copied().zip(reader.read(&keys, &of, text)).collect()
-            }
-            None => HashMap::new(),
-        };
+        let reader = chunk.first().and_then(|&i| pages[i].detail.reader.clone());
+        let mut read: HashMap<usize, PageDetail> = HashMap::new();
+        if let Some(reader) = &reader {
+            let to_read: Vec<usize> = chunk
+                .iter()
+                .copied()
+                .filter(|&i| pages[i].detail.key.is_some_and(|k| reader.cached(k).is_none()))
+                .collect();
+            let keys: Vec<DetailKey> = to_read.iter().filter_map(|&i| pages[i].detail.key).collect();
+            let of: Vec<&Page> = to_read.iter().map(|&i| &pages[i]).collect();
+            read = to_read.iter().copied().zip(reader.read(&keys, &of, text)).collect();
+        }
         for &i in chunk {
             let go_on = match read.get(&i) {
                 Some(d) => f(i, d),
-                None => f(i, pages[i].detail()),
+                None => f(i, &pages[i].detail()),
             };
             if !go_on {
                 return;
@@ -432,10 +592,10 @@ pub(super) fn for_each_detail(
     }
 }
 
-/// Drops every page's detail read so far.
-pub(super) fn drop_details(pages: &mut [Page]) {
-    for page in pages {
-        page.drop_detail();
+/// Lets go of every detail read so far.
+pub(super) fn drop_details(pages: &[Page]) {
+    if let Some(reader) = pages.iter().find_map(|p| p.detail.reader.as_ref()) {
+        reader.clear();
     }
 }
 
@@ -514,7 +674,7 @@ fn page_of(row: &AssessPage, reader: Option<&Arc<Details>>, words: &Interner) ->
         url: row.url.clone(),
         kind: words.text(&row.kind),
         fetched_at: row.fetched_at.clone(),
-        sha256: row.sha256.clone(),
+        sha256: Digest::of_hex(&row.sha256),
         // Resolved to a page index once every page is read.
         discovered_from: None,
         detail: Detail {
@@ -523,7 +683,7 @@ fn page_of(row: &AssessPage, reader: Option<&Arc<Details>>, words: &Interner) ->
                 links_from: row.links_from,
             }),
             reader: reader.cloned(),
-            cell: OnceLock::new(),
+            own: None,
         },
     }
     .without_last_modified_date()
@@ -743,6 +903,13 @@ mod tests {
     fn navigation_between_articles_is_not_content() {
         let text = "当前位置：首页 > 通知公告\n关于审计整改的公告\n正文第一段\n上一篇：关于2024年审计整改结果的公告\n下一篇：无\n【打印本页】【关闭窗口】";
         assert_eq!(readable_text(text), "关于审计整改的公告\n正文第一段");
+    }
+
+    #[test]
+    fn digests_read_back_as_the_hex_they_came_from() {
+        let hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        assert_eq!(Digest::of_hex(hex).to_string(), hex);
+        assert_eq!(Digest::of_hex("not hex").to_string(), "0".repeat(64));
     }
 
     #[test]

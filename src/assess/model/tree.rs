@@ -13,8 +13,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::page::{Page, Text, day};
-use super::{ColumnView, Item, Pins, UrlIndex};
+use super::page::{Page, Text, day, for_each_detail};
+use super::{ColumnView, Item, Pins, UrlIndex, url_key};
 use crate::assess::columns::{ColumnDefs, ColumnMatch, Signal, SiteColumn, match_columns};
 
 pub(super) struct Tree {
@@ -210,13 +210,71 @@ fn column_name(page: &Page, anchors: Option<&Vec<String>>) -> String {
         .unwrap_or_default()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the tree reads of the listing pages' details, in one pass that keeps none of them:
+/// the next windows each page links, the anchor texts naming each column candidate, and
+/// which candidates each candidate lists or links to (by URL key).
+struct Listings {
+    paging: HashMap<usize, Vec<String>>,
+    anchors: HashMap<u128, Vec<String>>,
+    links_to: HashMap<usize, HashSet<u128>>,
+    lists: HashMap<usize, HashSet<u128>>,
+}
+
+fn read_listings(pages: &[Page], listing: &[usize], candidates: &[usize]) -> Listings {
+    let candidate_keys: HashSet<u128> = candidates.iter().map(|&c| url_key(&pages[c].url)).collect();
+    let is_candidate: HashSet<usize> = candidates.iter().copied().collect();
+    let mut out = Listings {
+        paging: HashMap::new(),
+        anchors: HashMap::new(),
+        links_to: HashMap::new(),
+        lists: HashMap::new(),
+    };
+    for_each_detail(pages, listing, false, |i, detail| {
+        if !detail.paging.is_empty() {
+            out.paging.insert(i, detail.paging.clone());
+        }
+        for (to, anchor) in &detail.links {
+            let key = url_key(to);
+            if !candidate_keys.contains(&key) {
+                continue;
+            }
+            if is_candidate.contains(&i) {
+                out.links_to.entry(i).or_default().insert(key);
+            }
+            // Column names from anchor text: the links of listing pages (home, columns,
+            // hubs) name every column; articles' sidebars repeat them.
+            let anchor = anchor.trim();
+            if anchor.is_empty() {
+                continue;
+            }
+            let list = out.anchors.entry(key).or_default();
+            if list.len() < 20 && !list.iter().any(|a| a == anchor) {
+                list.push(anchor.to_string());
+            }
+        }
+        if is_candidate.contains(&i) {
+            for item in &detail.list_items {
+                let key = url_key(&item.url);
+                if candidate_keys.contains(&key) {
+                    out.lists.entry(i).or_default().insert(key);
+                }
+            }
+        }
+        true
+    });
+    out
+}
+
+/// Roots whose items are built from one batch of page details.
+const ROOTS_PER_BATCH: usize = 64;
+
+/// Builds the column tree. Pages that list things or are not documents (`listing`) are read
+/// in batches and let go: the tree keeps the columns' items, not the list pages.
 pub(super) fn build(
     pages: &[Page],
     by_url: &UrlIndex,
     home: Option<usize>,
-    paging: &HashMap<usize, Vec<String>>,
-    anchors: &HashMap<String, Vec<String>>,
+    listing: &[usize],
     defs: &ColumnDefs,
     pins: &Pins,
     origin: &str,
@@ -224,7 +282,9 @@ pub(super) fn build(
     let candidates: Vec<usize> = (0..pages.len())
         .filter(|&i| is_column_candidate(&pages[i], i, home))
         .collect();
-    let windows = paging_windows(pages, by_url, &candidates, paging);
+    let listings = read_listings(pages, listing, &candidates);
+    let no_anchors = |url: &str| listings.anchors.get(&url_key(url));
+    let windows = paging_windows(pages, by_url, &candidates, &listings.paging);
     let roots: Vec<usize> = candidates
         .iter()
         .copied()
@@ -241,54 +301,62 @@ pub(super) fn build(
     let root_urls: HashSet<&str> = roots.iter().map(|&r| pages[r].url.as_str()).collect();
 
     let mut columns: Vec<ColumnView> = Vec::with_capacity(roots.len() + 1);
-    let mut column_of_page: HashMap<usize, usize> = HashMap::new();
-    for &root in &roots {
-        let page = &pages[root];
-        let own: Vec<usize> = members.remove(&root).unwrap_or_default();
-        let own_urls: HashSet<&str> = own.iter().map(|&m| pages[m].url.as_str()).collect();
-        let mut seen = HashSet::new();
-        let mut items = Vec::new();
-        for &m in &own {
-            for item in pages[m].list_items() {
-                // A hub lists its sub-columns: those are columns, not documents.
-                if own_urls.contains(item.url.as_str()) || root_urls.contains(item.url.as_str()) {
-                    continue;
-                }
-                if !seen.insert(item.url.clone()) {
-                    continue;
-                }
-                let target = by_url.get(&item.url).map(|&i| &pages[i]);
-                let title = if item.title.trim().is_empty() || item.title.ends_with("...") || item.title.ends_with('…')
-                {
-                    target
-                        .map(|p| p.title.clone())
-                        .filter(|t| !t.is_empty())
-                        .unwrap_or_else(|| item.title.trim().to_string())
-                } else {
-                    item.title.trim().to_string()
-                };
-                items.push(Item {
-                    title,
-                    url: item.url.clone(),
-                    date: item_date(item, target, &pages[m]),
-                });
+    for batch in roots.chunks(ROOTS_PER_BATCH) {
+        let wanted: Vec<usize> = batch
+            .iter()
+            .flat_map(|r| members.get(r).into_iter().flatten().copied())
+            .collect();
+        let mut items_of: HashMap<usize, Vec<crate::extract::page::ListItem>> = HashMap::new();
+        for_each_detail(pages, &wanted, false, |m, detail| {
+            if !detail.list_items.is_empty() {
+                items_of.insert(m, detail.list_items.clone());
             }
-        }
-        let index = columns.len();
-        for &m in &own {
-            column_of_page.insert(m, index);
-        }
-        columns.push(ColumnView {
-            name: column_name(page, anchors.get(&page.url)),
-            url: page.url.clone(),
-            pages: own.iter().map(|&m| pages[m].url.clone()).collect(),
-            items,
-            column_type: page.column_type.as_deref().map(str::to_string),
-            parent: None,
-            children: Vec::new(),
+            true
         });
+        for &root in batch {
+            let page = &pages[root];
+            let own: Vec<usize> = members.remove(&root).unwrap_or_default();
+            let own_urls: HashSet<&str> = own.iter().map(|&m| pages[m].url.as_str()).collect();
+            let mut seen = HashSet::new();
+            let mut items = Vec::new();
+            for &m in &own {
+                for item in items_of.get(&m).into_iter().flatten() {
+                    // A hub lists its sub-columns: those are columns, not documents.
+                    if own_urls.contains(item.url.as_str()) || root_urls.contains(item.url.as_str()) {
+                        continue;
+                    }
+                    if !seen.insert(url_key(&item.url)) {
+                        continue;
+                    }
+                    let target = by_url.get(&item.url).map(|&i| &pages[i]);
+                    let title =
+                        if item.title.trim().is_empty() || item.title.ends_with("...") || item.title.ends_with('…') {
+                            target
+                                .map(|p| p.title.clone())
+                                .filter(|t| !t.is_empty())
+                                .unwrap_or_else(|| item.title.trim().to_string())
+                        } else {
+                            item.title.trim().to_string()
+                        };
+                    items.push(Item {
+                        title,
+                        url: item.url.clone(),
+                        date: item_date(item, target, &pages[m]),
+                    });
+                }
+            }
+            columns.push(ColumnView {
+                name: column_name(page, no_anchors(&page.url)),
+                url: page.url.clone(),
+                pages: own.iter().map(|&m| pages[m].url.clone()).collect(),
+                items,
+                column_type: page.column_type.as_deref().map(str::to_string),
+                parent: None,
+                children: Vec::new(),
+            });
+        }
     }
-    assign_parents(pages, by_url, &roots, &mut columns);
+    assign_parents(pages, by_url, &roots, &listings, &mut columns);
 
     // Catalog keys.
     let site_columns: Vec<SiteColumn> = roots
@@ -308,8 +376,7 @@ pub(super) fn build(
                 signals.push((Signal::Title, title));
             }
             signals.extend(
-                anchors
-                    .get(&page.url)
+                no_anchors(&page.url)
                     .into_iter()
                     .flatten()
                     .map(|a| (Signal::Anchor, a.clone())),
@@ -399,19 +466,20 @@ pub(super) fn build(
 
 /// Hangs each column under its parent: the column its breadcrumb names one level up, else a
 /// column page that lists it, else the nearest column in a parent directory. Never a cycle.
-fn assign_parents(pages: &[Page], by_url: &UrlIndex, roots: &[usize], columns: &mut [ColumnView]) {
+fn assign_parents(pages: &[Page], by_url: &UrlIndex, roots: &[usize], listings: &Listings, columns: &mut [ColumnView]) {
     let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (c, column) in columns.iter().enumerate() {
         by_name.entry(column.name.as_str()).or_default().push(c);
     }
     let by_name: HashMap<String, Vec<usize>> = by_name.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let index_of_url: HashMap<&str, usize> = columns.iter().enumerate().map(|(i, c)| (c.url.as_str(), i)).collect();
+    let index_of_key: HashMap<u128, usize> = columns.iter().enumerate().map(|(i, c)| (url_key(&c.url), i)).collect();
     let mut lister: HashMap<usize, usize> = HashMap::new();
     for (c, column) in columns.iter().enumerate() {
         for url in &column.pages {
-            let Some(&p) = by_url.get(url) else { continue };
-            for item in pages[p].list_items() {
-                if let Some(&child) = index_of_url.get(item.url.as_str())
+            let Some(p) = by_url.get(url) else { continue };
+            for key in listings.lists.get(p).into_iter().flatten() {
+                if let Some(&child) = index_of_key.get(key)
                     && child != c
                 {
                     lister.entry(child).or_insert(c);
@@ -441,7 +509,7 @@ fn assign_parents(pages: &[Page], by_url: &UrlIndex, roots: &[usize], columns: &
             options
                 .iter()
                 .copied()
-                .find(|&o| pages_link(pages, by_url, &columns[o], &columns[c].url))
+                .find(|&o| pages_link(by_url, listings, &columns[o], &columns[c].url))
                 .or_else(|| {
                     options
                         .iter()
@@ -490,12 +558,13 @@ fn assign_parents(pages: &[Page], by_url: &UrlIndex, roots: &[usize], columns: &
     }
 }
 
-fn pages_link(pages: &[Page], by_url: &UrlIndex, column: &ColumnView, url: &str) -> bool {
-    column
-        .pages
-        .iter()
-        .filter_map(|u| by_url.get(u))
-        .any(|&p| pages[p].links().iter().any(|(to, _)| to == url) || pages[p].list_items().iter().any(|i| i.url == url))
+/// Whether a column's pages list or link a URL (of another column).
+fn pages_link(by_url: &UrlIndex, listings: &Listings, column: &ColumnView, url: &str) -> bool {
+    let key = url_key(url);
+    column.pages.iter().filter_map(|u| by_url.get(u)).any(|p| {
+        listings.links_to.get(p).is_some_and(|k| k.contains(&key))
+            || listings.lists.get(p).is_some_and(|k| k.contains(&key))
+    })
 }
 
 fn common_prefix(a: &str, b: &str) -> usize {
@@ -517,7 +586,7 @@ mod tests {
     fn page(url: &str, kind: &str, title: &str) -> Page {
         Page {
             url: url.to_string(),
-            kind: kind.to_string(),
+            kind: kind.into(),
             title: title.to_string(),
             ..Page::default()
         }
@@ -537,8 +606,7 @@ mod tests {
             &pages,
             &by_url,
             Some(0),
-            &HashMap::new(),
-            &HashMap::new(),
+            &(0..pages.len()).collect::<Vec<_>>(),
             &ColumnDefs::bundled(),
             &Pins::new(),
             "http://a.gov.cn",
@@ -585,8 +653,8 @@ mod tests {
     fn a_hub_with_few_items_is_a_column_whatever_the_headers_said() {
         // A Hanweb channel with two items, kind `other`, dated only by Last-Modified (dropped).
         let mut hub = page("http://a.gov.cn/col/col101/index.html", "other", "经营服务性收费清单");
-        hub.column = Some("经营服务性收费清单".to_string());
-        hub.column_type = Some("信息公开目录".to_string());
+        hub.column = Some("经营服务性收费清单".into());
+        hub.column_type = Some("信息公开目录".into());
         hub.set_list_items(vec![item("http://a.gov.cn/art/2025/5/14/art_101_1.html", "2025年清单")]);
         let (_, tree) = tree_of(vec![page("http://a.gov.cn/", "home", "首页"), hub]);
         assert!(tree.keyed.contains_key("fee_lists"), "{:?}", tree.keyed.keys());
@@ -599,10 +667,10 @@ mod tests {
     #[test]
     fn columns_hang_under_their_breadcrumb_parent() {
         let mut parent = page("http://a.gov.cn/col/col1/index.html", "list", "生态环境");
-        parent.column = Some("生态环境".to_string());
+        parent.column = Some("生态环境".into());
         let mut child = page("http://a.gov.cn/col/col2/index.html", "list", "空气质量");
-        child.column = Some("空气质量".to_string());
-        child.breadcrumb = vec!["信息公开".to_string(), "生态环境".to_string(), "空气质量".to_string()];
+        child.column = Some("空气质量".into());
+        child.breadcrumb = ["信息公开".into(), "生态环境".into(), "空气质量".into()].into();
         let (_, tree) = tree_of(vec![page("http://a.gov.cn/", "home", "首页"), parent, child]);
         let env = tree.columns.iter().position(|c| c.name == "生态环境").unwrap();
         let air = tree.columns.iter().position(|c| c.name == "空气质量").unwrap();

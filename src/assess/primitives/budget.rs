@@ -74,7 +74,7 @@ pub fn budget_detail(cx: &Context<'_>, spec: &DocSpec) -> Outcome {
         }
         judged += 1;
         let depth = tables.iter().map(|(_, t)| classification_depth(t)).max().unwrap_or(0);
-        let transfer: Vec<&(&str, &Table)> = tables.iter().filter(|(_, t)| is_transfer_table(t)).collect();
+        let transfer: Vec<(&str, &Table)> = tables.iter().filter(|(_, t)| is_transfer_table(t)).collect();
         let transfer_ok = transfer.iter().all(|(_, t)| lists_projects(t));
         let mut gaps = Vec::new();
         if depth > 0 && depth < 3 {
@@ -89,7 +89,10 @@ pub fn budget_detail(cx: &Context<'_>, spec: &DocSpec) -> Outcome {
         if gaps.is_empty() {
             good += 1;
             if evidence.len() < 3 {
-                evidence.push(cite(tables[0].0, format!("《{}》表格细化到项级科目", doc.title)));
+                evidence.push(cite(
+                    tables.iter().next().map_or(doc.url, |(u, _)| u),
+                    format!("《{}》表格细化到项级科目", doc.title),
+                ));
             }
         } else {
             problems.push(format!("《{}》{}", doc.title, gaps.join("，")));

@@ -35,8 +35,8 @@ pub fn stated_lack(cx: &Context<'_>, rule: &Rule, statements: &[String]) -> Opti
         let Some(page) = doc.page else { continue };
         let text = page.text();
         for re in &patterns {
-            if let Some(m) = re.find(text)
-                && let Some(excerpt) = find_stated(text, m.as_str())
+            if let Some(m) = re.find(&text)
+                && let Some(excerpt) = find_stated(&text, m.as_str())
             {
                 return Some((doc.title.to_string(), cite(doc.url, excerpt)));
             }

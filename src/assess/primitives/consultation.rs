@@ -62,7 +62,7 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
             }
             let text = doc.page.map(|p| p.text()).unwrap_or_default();
             let (closes, stated) =
-                closing_date(text, published).map_or((published + chrono::Days::new(30), false), |d| (d, true));
+                closing_date(&text, published).map_or((published + chrono::Days::new(30), false), |d| (d, true));
             Some(Consultation {
                 doc,
                 draft: draft_name(doc.title),
@@ -86,7 +86,10 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
     let answers: Vec<Doc<'_>> = if consultations.is_empty() {
         Vec::new()
     } else {
-        cx.site.all_documents_cached().filter(|d| ANSWERS.is_match(d.title)).collect()
+        cx.site
+            .all_documents_cached()
+            .filter(|d| ANSWERS.is_match(d.title))
+            .collect()
     };
     for c in &consultations {
         let deadline = c.closes + chrono::Days::new(u64::from(grace));
@@ -108,9 +111,8 @@ pub fn consultation_feedback(cx: &Context<'_>, key: &str, terms: &[String], grac
             evidence.push(cite_doc(&c.doc));
             continue;
         };
-        let texts: Vec<&str> = std::iter::once(answer.title)
-            .chain(answer.page.map(|p| p.text()))
-            .collect();
+        let answer_text = answer.page.map(|p| p.text());
+        let texts: Vec<&str> = std::iter::once(answer.title).chain(answer_text.as_deref()).collect();
         let missing: Vec<String> = terms
             .iter()
             .filter(|t| !texts.iter().any(|text| find_stated(text, t).is_some()))

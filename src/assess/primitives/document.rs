@@ -127,7 +127,7 @@ fn present<'a>(
                         .any(|alt| cells.iter().any(|c| c.contains(alt)))
                 })
                 .collect();
-            (hits, *url, cells.join("、"))
+            (hits, url, cells.join("、"))
         })
         .max_by_key(|(hits, ..)| hits.len());
     let mut found: Vec<&String> = Vec::new();

@@ -60,7 +60,7 @@ pub fn link_to(cx: &Context<'_>, hosts: &[String], texts: &[String], column: Opt
     let (pages, where_) = scope(cx, column);
     let own = host_of(&cx.site.origin);
     for page in &pages {
-        for (to, anchor) in page.links() {
+        for (to, anchor) in page.links().iter() {
             let Some(host) = host_of(to) else { continue };
             if own.as_deref() == Some(host.as_str()) {
                 continue;
@@ -142,7 +142,7 @@ pub fn form(cx: &Context<'_>, kind: FormKind) -> Outcome {
     match kind {
         FormKind::Search => {
             if let Some(home) = cx.site.home_page() {
-                look(home, home.detail());
+                look(home, &home.detail());
             }
         }
         FormKind::Apply => cx.site.scan_details(|p| p.kind != "attachment", look),
@@ -168,7 +168,7 @@ pub fn form(cx: &Context<'_>, kind: FormKind) -> Outcome {
 pub fn image(cx: &Context<'_>, terms: &[String], column: Option<&str>) -> Outcome {
     let (pages, where_) = scope(cx, column);
     for page in &pages {
-        for image in page.images() {
+        for image in page.images().iter() {
             let around = format!("{} {} {}", image.alt, image.src, image.near_text);
             if terms
                 .iter()

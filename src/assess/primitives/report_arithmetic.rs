@@ -18,8 +18,7 @@ pub fn report_arithmetic(cx: &Context<'_>, spec: &DocSpec) -> Outcome {
     if doc.page.is_none() {
         return Outcome::manual(format!("《{}》未能抓取，无法核对表格", doc.title));
     }
-    let tables: Vec<crate::extract::table::Table> =
-        cx.site.doc_tables(&doc).into_iter().map(|(_, t)| t.clone()).collect();
+    let tables: Vec<crate::extract::table::Table> = cx.site.doc_tables(&doc).iter().map(|(_, t)| t.clone()).collect();
     match tables_add_up(&tables) {
         None => Outcome::na(format!(
             "《{}》没有2019年新版格式的表三（收到和处理政府信息公开申请情况），不核对勾稽关系",

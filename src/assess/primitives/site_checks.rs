@@ -145,12 +145,15 @@ pub fn links_available(cx: &Context<'_>, scope: LinkScope) -> Outcome {
         }
     };
     if whole_site {
-        site.scan_details(|_| true, |page, detail| {
-            check(page, &detail.links);
-            true
-        });
+        site.scan_details(
+            |_| true,
+            |page, detail| {
+                check(page, &detail.links);
+                true
+            },
+        );
     } else if let Some(home) = site.home_page() {
-        check(home, home.links());
+        check(home, &home.links());
     }
     let scope = if whole_site { "全站" } else { "首页" };
     if checked == 0 {

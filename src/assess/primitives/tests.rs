@@ -10,7 +10,7 @@ use crate::assess::calendar::WorkCalendar;
 use crate::assess::catalog::Rule;
 use crate::assess::columns::ColumnDefs;
 use crate::assess::engine::evaluate;
-use crate::assess::model::{ColumnView, Item, Page, PageText, SiteView};
+use crate::assess::model::{ColumnView, Item, Page, PageDetail, SiteView};
 use crate::assess::verdict::{Outcome, Status};
 use crate::extract::table::Table;
 
@@ -26,14 +26,17 @@ fn url(path: &str) -> String {
 fn page(path: &str, title: &str, date: &str, body: &str) -> Page {
     Page {
         url: url(path),
-        kind: "article".to_string(),
+        kind: "article".into(),
         title: title.to_string(),
         pub_date: (!date.is_empty()).then(|| d(date)),
-        text: PageText::plain(format!("{title}\n{body}")),
-        sha256: "0".repeat(64),
+        sha256: crate::assess::model::Digest::of_hex(&"0".repeat(64)),
         fetched_at: "2026-01-15T00:00:00Z".to_string(),
         ..Page::default()
     }
+    .with_detail(PageDetail {
+        text: format!("{title}\n{body}"),
+        ..PageDetail::default()
+    })
 }
 
 fn column(name: &str, path: &str, pages: &[&Page]) -> ColumnView {
@@ -168,7 +171,7 @@ fn a_table_row_about_another_fee_is_not_the_list() {
         "2025-04-15",
         "收费项目见下表。",
     );
-    admin.tables = vec![Table {
+    admin.detail_mut().tables = vec![Table {
         headers: vec![vec!["项目名称".into(), "政策依据".into(), "执收部门".into()]],
         rows: vec![vec![
             "不动产登记费（经营服务性收费除外）".into(),
@@ -219,7 +222,7 @@ fn timeliness_needs_documents_of_the_window() {
         "2024-05-10",
         "一、制定背景。二、主要内容：办法共五章二十条。",
     );
-    old.links = vec![(url("/doc/1.html"), "相关文件".into())];
+    old.detail_mut().links = vec![(url("/doc/1.html"), "相关文件".into())];
     let doc = page("/doc/1.html", "甲办法", "2024-05-08", "正文");
     let site = Site::new(
         vec![old, doc],
@@ -389,7 +392,7 @@ fn a_function_the_site_says_it_lacks_does_not_apply() {
 fn letters_answered_late_make_a_timely_reply_question_partial() {
     let letter = |path: &str, received: &str, replied: &str| {
         let mut p = page(path, &format!("来信{path}"), replied, "答复内容");
-        p.event_dates = vec![("来信时间".into(), d(received)), ("答复时间".into(), d(replied))];
+        p.detail_mut().event_dates = vec![("来信时间".into(), d(received)), ("答复时间".into(), d(replied))];
         p
     };
     let site = Site::new(
@@ -432,7 +435,7 @@ fn a_picture_titled_page_without_a_picture_is_not_a_graphic_reading() {
         "一、适用范围。二、登记。",
     );
     let mut real = page("/jd/2.html", "一图读懂：某区医疗救助办法", "2025-07-01", "");
-    real.images = vec![crate::extract::page::Image {
+    real.detail_mut().images = vec![crate::extract::page::Image {
         src: url("/jd/2025/yt.png"),
         alt: "一图读懂".into(),
         near_text: String::new(),
@@ -461,7 +464,7 @@ fn a_reading_finds_its_document_by_title_or_doc_number_not_by_a_footer_link() {
         "全文。各街道办事处，区政府各部门。",
     );
     doc.doc_no = Some("某政发〔2025〕3号".into());
-    doc.links = vec![(url("/jd/1.html"), "相关解读".into())];
+    doc.detail_mut().links = vec![(url("/jd/1.html"), "相关解读".into())];
     // The 解读 names its document by 文号 only and links other government sites in its footer.
     let mut reading = page(
         "/jd/1.html",
@@ -469,7 +472,7 @@ fn a_reading_finds_its_document_by_title_or_doc_number_not_by_a_footer_link() {
         "2025-03-03",
         "《办法》（某政发〔2025〕3号）共二十条，主要内容如下。",
     );
-    reading.links = vec![("http://www.sd.gov.cn/".into(), "山东省人民政府".into())];
+    reading.detail_mut().links = vec![("http://www.sd.gov.cn/".into(), "山东省人民政府".into())];
     let site = Site::new(
         vec![doc, reading],
         &[

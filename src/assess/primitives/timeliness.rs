@@ -45,7 +45,7 @@ const DECISION_LABELS: &[&str] = &[
 /// Every 决定日期 of a 双公示 table (one per row), or a labelled one.
 fn decision_dates(page: &Page) -> Vec<NaiveDate> {
     let mut dates = Vec::new();
-    for table in page.tables() {
+    for table in page.tables().iter() {
         if let Some(header) = table.headers.last()
             && let Some(col) = header
                 .iter()
@@ -97,8 +97,9 @@ pub fn linked_document<'a>(cx: &Context<'a>, page: &Page) -> Option<&'a Page> {
     {
         return Some(p);
     }
+    let text = page.text();
     // By the 文号 the 解读 cites (「（某政发〔2025〕3号）」).
-    let cited_numbers: Vec<&str> = DOC_NO.find_iter(page.text()).map(|m| m.as_str()).take(5).collect();
+    let cited_numbers: Vec<&str> = DOC_NO.find_iter(&text).map(|m| m.as_str()).take(5).collect();
     if !cited_numbers.is_empty()
         && let Some(p) = cx.site.pages.iter().find(|p| {
             p.url != page.url
@@ -170,7 +171,7 @@ fn events(cx: &Context<'_>, doc: &Doc<'_>, source: EventSource) -> Vec<(NaiveDat
             .collect(),
         EventSource::MeetingDate => page
             .labelled_date(&["会议时间", "会议日期", "召开时间", "召开日期"])
-            .or_else(|| meeting_in_text(page.text()))
+            .or_else(|| meeting_in_text(&page.text()))
             .map(|d| (d, "会议召开日期".to_string()))
             .into_iter()
             .collect(),

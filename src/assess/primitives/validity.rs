@@ -28,7 +28,7 @@ pub fn validity_labelled(cx: &Context<'_>, key: &str) -> Outcome {
         return Outcome::fail(format!("「{key_name}」栏目没有可检查的文件"), Vec::new());
     }
     // Documents a 清理 notice lists under a 废止/失效 heading (until a 继续有效 one).
-    let mut abolished: HashMap<&str, &Page> = HashMap::new();
+    let mut abolished: HashMap<String, &Page> = HashMap::new();
     for notice in cx
         .site
         .pages
@@ -37,7 +37,8 @@ pub fn validity_labelled(cx: &Context<'_>, key: &str) -> Outcome {
     {
         let mut invalid_lines = Vec::new();
         let mut in_invalid = false;
-        for line in notice.text().lines() {
+        let text = notice.text();
+        for line in text.lines() {
             if line.contains("继续有效") || line.contains("保留") {
                 in_invalid = false;
             } else if INVALID.iter().any(|w| line.contains(w)) {
@@ -47,10 +48,11 @@ pub fn validity_labelled(cx: &Context<'_>, key: &str) -> Outcome {
                 invalid_lines.push(line);
             }
         }
-        for (to, anchor) in notice.links() {
+        let links = notice.links();
+        for (to, anchor) in links.iter() {
             let anchor = crate::assess::model::unquoted(anchor.trim());
             if !anchor.is_empty() && invalid_lines.iter().any(|l| l.contains(anchor.as_ref())) {
-                abolished.insert(to.as_str(), notice);
+                abolished.insert(to.clone(), notice);
             }
         }
     }
