@@ -102,7 +102,9 @@ impl SiteView {
     /// The details carry no text (`PageDetail::text` is empty) unless it was in memory.
     pub fn scan_details(&self, which: impl Fn(&Page) -> bool, mut f: impl FnMut(&Page, &PageDetail) -> bool) {
         let wanted: Vec<usize> = (0..self.pages.len()).filter(|&i| which(&self.pages[i])).collect();
-        page::for_each_detail(&self.pages, &wanted, false, |i, d| f(&self.pages[i], d));
+        page::for_each_detail(&self.pages, &wanted, false, page::PRELOAD_BATCH, |i, d| {
+            f(&self.pages[i], d)
+        });
     }
 
     /// Lets go of every detail read so far (they are read again when asked for).

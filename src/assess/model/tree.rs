@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::page::{Page, Text, day, for_each_detail};
+use super::page::{LIST_BATCH, Page, Text, day, for_each_detail};
 use super::{ColumnView, Item, Pins, UrlIndex, url_key};
 use crate::assess::columns::{ColumnDefs, ColumnMatch, Signal, SiteColumn, match_columns};
 
@@ -229,7 +229,7 @@ fn read_listings(pages: &[Page], listing: &[usize], candidates: &[usize]) -> Lis
         links_to: HashMap::new(),
         lists: HashMap::new(),
     };
-    for_each_detail(pages, listing, false, |i, detail| {
+    for_each_detail(pages, listing, false, LIST_BATCH, |i, detail| {
         if !detail.paging.is_empty() {
             out.paging.insert(i, detail.paging.clone());
         }
@@ -266,7 +266,7 @@ fn read_listings(pages: &[Page], listing: &[usize], candidates: &[usize]) -> Lis
 }
 
 /// Roots whose items are built from one batch of page details.
-const ROOTS_PER_BATCH: usize = 64;
+const ROOTS_PER_BATCH: usize = 16;
 
 /// Builds the column tree. Pages that list things or are not documents (`listing`) are read
 /// in batches and let go: the tree keeps the columns' items, not the list pages.
@@ -302,49 +302,61 @@ pub(super) fn build(
 
     let mut columns: Vec<ColumnView> = Vec::with_capacity(roots.len() + 1);
     for batch in roots.chunks(ROOTS_PER_BATCH) {
-        let wanted: Vec<usize> = batch
-            .iter()
-            .flat_map(|r| members.get(r).into_iter().flatten().copied())
-            .collect();
-        let mut items_of: HashMap<usize, Vec<crate::extract::page::ListItem>> = HashMap::new();
-        for_each_detail(pages, &wanted, false, |m, detail| {
-            if !detail.list_items.is_empty() {
-                items_of.insert(m, detail.list_items.clone());
+        // Each root's pages (its list page, then its windows), read in one pass; items are
+        // taken straight from each page's detail, which is then let go.
+        let mut owner: HashMap<usize, usize> = HashMap::new();
+        let mut wanted: Vec<usize> = Vec::new();
+        for &root in batch {
+            for &m in members.get(&root).into_iter().flatten() {
+                owner.insert(m, root);
+                wanted.push(m);
+            }
+        }
+        let mut own_urls: HashMap<usize, HashSet<&str>> = HashMap::new();
+        for &root in batch {
+            let urls = members
+                .get(&root)
+                .into_iter()
+                .flatten()
+                .map(|&m| pages[m].url.as_str())
+                .collect();
+            own_urls.insert(root, urls);
+        }
+        let mut items_of: HashMap<usize, (Vec<Item>, HashSet<u128>)> = HashMap::new();
+        for_each_detail(pages, &wanted, false, LIST_BATCH, |m, detail| {
+            let Some(&root) = owner.get(&m) else { return true };
+            let (items, seen) = items_of.entry(root).or_default();
+            let own = own_urls.get(&root);
+            for item in &detail.list_items {
+                // A hub lists its sub-columns: those are columns, not documents.
+                if own.is_some_and(|o| o.contains(item.url.as_str())) || root_urls.contains(item.url.as_str()) {
+                    continue;
+                }
+                if !seen.insert(url_key(&item.url)) {
+                    continue;
+                }
+                let target = by_url.get(&item.url).map(|&i| &pages[i]);
+                let title = if item.title.trim().is_empty() || item.title.ends_with("...") || item.title.ends_with('…')
+                {
+                    target
+                        .map(|p| p.title.clone())
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or_else(|| item.title.trim().to_string())
+                } else {
+                    item.title.trim().to_string()
+                };
+                items.push(Item {
+                    title,
+                    url: item.url.clone(),
+                    date: item_date(item, target, &pages[m]),
+                });
             }
             true
         });
         for &root in batch {
             let page = &pages[root];
             let own: Vec<usize> = members.remove(&root).unwrap_or_default();
-            let own_urls: HashSet<&str> = own.iter().map(|&m| pages[m].url.as_str()).collect();
-            let mut seen = HashSet::new();
-            let mut items = Vec::new();
-            for &m in &own {
-                for item in items_of.get(&m).into_iter().flatten() {
-                    // A hub lists its sub-columns: those are columns, not documents.
-                    if own_urls.contains(item.url.as_str()) || root_urls.contains(item.url.as_str()) {
-                        continue;
-                    }
-                    if !seen.insert(url_key(&item.url)) {
-                        continue;
-                    }
-                    let target = by_url.get(&item.url).map(|&i| &pages[i]);
-                    let title =
-                        if item.title.trim().is_empty() || item.title.ends_with("...") || item.title.ends_with('…') {
-                            target
-                                .map(|p| p.title.clone())
-                                .filter(|t| !t.is_empty())
-                                .unwrap_or_else(|| item.title.trim().to_string())
-                        } else {
-                            item.title.trim().to_string()
-                        };
-                    items.push(Item {
-                        title,
-                        url: item.url.clone(),
-                        date: item_date(item, target, &pages[m]),
-                    });
-                }
-            }
+            let items = items_of.remove(&root).map(|(items, _)| items).unwrap_or_default();
             columns.push(ColumnView {
                 name: column_name(page, no_anchors(&page.url)),
                 url: page.url.clone(),
