@@ -91,12 +91,6 @@ impl SiteView {
         self.ok_urls.contains(&page::fnv1a(url))
     }
 
-    /// Reads the details of these pages now, in batches, where a rule is about to read many.
-    pub fn preload(&self, pages: &[&Page]) {
-        let wanted: Vec<usize> = pages.iter().filter_map(|p| self.by_url.get(&p.url).copied()).collect();
-        page::preload(&self.pages, &wanted);
-    }
-
     /// Calls `f` with the details of the pages `which` selects (by their kept facts), in
     /// site order, read in batches and let go after each batch, until `f` says stop (false).
     /// The details carry no text (`PageDetail::text` is empty) unless it was in memory.

@@ -540,26 +540,6 @@ impl Page {
     }
 }
 
-/// Reads the details of the pages not in the cache, in batches (one statement per few
-/// hundred pages instead of one per page), into the cache.
-pub(super) fn preload(pages: &[Page], wanted: &[usize]) {
-    let Some(reader) = wanted.first().and_then(|&i| pages[i].detail.reader.clone()) else {
-        return;
-    };
-    let missing: Vec<usize> = wanted
-        .iter()
-        .copied()
-        .filter(|&i| pages[i].detail.key.is_some_and(|k| reader.cached(k).is_none()))
-        .collect();
-    for chunk in missing.chunks(PRELOAD_BATCH) {
-        let keys: Vec<DetailKey> = chunk.iter().filter_map(|&i| pages[i].detail.key).collect();
-        let of: Vec<&Page> = chunk.iter().map(|&i| &pages[i]).collect();
-        for (key, detail) in keys.iter().zip(reader.read(&keys, &of, true)) {
-            reader.keep(*key, Arc::new(detail));
-        }
-    }
-}
-
 /// Calls `f` with each page's detail, read in batches and let go after the batch (the cache
 /// is not filled): a pass over the whole site in bounded memory. Stops when `f` says so
 /// (returns false). Without `text` the pages read for the pass carry no text (decompressing
