@@ -462,6 +462,94 @@ impl SiteView {
 mod tests {
     use super::*;
 
+    /// A store stand-in: every page has a 1 MB text; counts what it is asked for, or fails.
+    #[derive(Debug, Default)]
+    struct FakeStore {
+        asked: std::sync::atomic::AtomicUsize,
+        fail: bool,
+    }
+
+    impl DetailSource for FakeStore {
+        fn load(&self, keys: &[crate::store::DetailKey]) -> Result<Vec<crate::store::StoredDetail>, String> {
+            self.asked.fetch_add(keys.len(), std::sync::atomic::Ordering::Relaxed);
+            if self.fail {
+                return Err("disk I/O error".to_string());
+            }
+            let text =
+                zstd::stream::encode_all("政务公开\n".repeat(100_000).as_bytes(), 3).map_err(|e| e.to_string())?;
+            Ok(keys
+                .iter()
+                .map(|_| crate::store::StoredDetail {
+                    facts: "{}".to_string(),
+                    text_zstd: Some(text.clone()),
+                    links: Vec::new(),
+                })
+                .collect())
+        }
+    }
+
+    fn stored_view(pages: usize, source: FakeStore) -> (SiteView, std::sync::Arc<Details>) {
+        let details = std::sync::Arc::new(Details::new(Box::new(source)));
+        let rows: Vec<AssessPage> = (0..pages)
+            .map(|i| AssessPage {
+                url_id: i as i64 + 1,
+                facts_id: i as i64 + 1,
+                url: format!("http://a.gov.cn/art/{i}.html"),
+                kind: "article".to_string(),
+                facts: r#"{"title":"关于某事的通知"}"#.to_string(),
+                sha256: "0".repeat(64),
+                fetched_at: "2026-01-15T00:00:00Z".to_string(),
+                discovered_from: None,
+                links_from: None,
+            })
+            .collect();
+        let mut page_rows = PageRows::default();
+        page_rows.push(&rows, Some(&details));
+        let view = SiteView::build(
+            "http://a.gov.cn",
+            "http://a.gov.cn/",
+            page_rows,
+            Outcomes::default(),
+            &ColumnDefs::bundled(),
+            &Pins::new(),
+            Some(std::sync::Arc::clone(&details)),
+        );
+        (view, details)
+    }
+
+    #[test]
+    fn page_details_are_read_on_demand_and_held_within_the_budget() {
+        // 40 pages of ~1.5 MB of text each: 60 MB if all were kept.
+        let (view, details) = stored_view(40, FakeStore::default());
+        let asked_after_build = details.loads.load(std::sync::atomic::Ordering::Relaxed);
+        for page in &view.pages {
+            assert!(page.text().starts_with("政务公开"));
+        }
+        let held = details.cached_bytes();
+        assert!(held <= page::CACHE_BUDGET, "cache holds {held} bytes");
+        assert!(held > 0);
+        // The first page was let go to stay in budget: reading it again asks the store again.
+        let before = details.loads.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(view.pages[0].text().starts_with("政务公开"));
+        assert_eq!(details.loads.load(std::sync::atomic::Ordering::Relaxed), before + 1);
+        assert!(before >= asked_after_build + 40);
+        assert_eq!(view.detail_reads().1, None);
+    }
+
+    #[test]
+    fn a_failed_read_is_reported_not_taken_for_an_empty_page() {
+        let (view, _) = stored_view(
+            3,
+            FakeStore {
+                fail: true,
+                ..FakeStore::default()
+            },
+        );
+        assert_eq!(&*view.pages[1].text(), "");
+        let (_, failed) = view.detail_reads();
+        assert_eq!(failed.as_deref(), Some("disk I/O error"));
+    }
+
     #[test]
     fn the_district_comes_from_the_site() {
         let cases = [

@@ -274,7 +274,7 @@ struct Cache {
 }
 
 /// Bytes of page details kept in memory between uses.
-const CACHE_BUDGET: usize = 16 << 20;
+pub(super) const CACHE_BUDGET: usize = 16 << 20;
 
 impl Details {
     pub fn new(source: Box<dyn DetailSource>) -> Details {
@@ -327,6 +327,12 @@ impl Details {
                 cache.bytes -= size;
             }
         }
+    }
+
+    /// Bytes of details the cache holds now.
+    #[cfg(test)]
+    pub(crate) fn cached_bytes(&self) -> usize {
+        self.cache().bytes
     }
 
     /// Lets go of every cached detail.
