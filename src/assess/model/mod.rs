@@ -342,11 +342,6 @@ impl UrlIndex {
     }
 }
 
-/// A stable 64-bit hash of a URL, for sets that must stay small on a large site.
-pub fn url_hash(url: &str) -> u64 {
-    page::fnv1a(url)
-}
-
 /// A run's pages as they stream from the store: what is kept of each, with the store ids
 /// that resolve who discovered whom.
 #[derive(Debug, Default)]

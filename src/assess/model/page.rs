@@ -131,14 +131,8 @@ impl Digest {
     /// From 64 hex digits; anything else reads as all zeros (stored digests are always hex).
     pub fn of_hex(hex: &str) -> Digest {
         let mut out = [0u8; 32];
-        if hex.len() != 64 || !hex.is_ascii() {
-            return Digest(out);
-        }
-        for (i, byte) in out.iter_mut().enumerate() {
-            match u8::from_str_radix(&hex[2 * i..2 * i + 2], 16) {
-                Ok(b) => *byte = b,
-                Err(_) => return Digest([0; 32]),
-            }
+        if hex::decode_to_slice(hex, &mut out).is_err() {
+            out = [0; 32];
         }
         Digest(out)
     }
@@ -146,7 +140,7 @@ impl Digest {
 
 impl std::fmt::Display for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        f.write_str(&hex::encode(self.0))
     }
 }
 
@@ -356,8 +350,7 @@ impl Details {
                 })
                 .collect(),
             Err(e) => {
-                self.failures.fetch_add(keys.len(), Ordering::Relaxed);
-                let _ = self.first_error.set(e);
+                self.failed(keys.len(), e);
                 keys.iter().map(|_| PageDetail::default()).collect()
             }
         }
@@ -371,11 +364,16 @@ impl Details {
                 .map(|d| readable_text(&decompressed(d.text_zstd.as_deref())))
                 .collect(),
             Err(e) => {
-                self.failures.fetch_add(keys.len(), Ordering::Relaxed);
-                let _ = self.first_error.set(e);
+                self.failed(keys.len(), e);
                 keys.iter().map(|_| String::new()).collect()
             }
         }
+    }
+
+    /// Counts a failed read (the first error is kept to be reported).
+    fn failed(&self, pages: usize, error: String) {
+        self.failures.fetch_add(pages, Ordering::Relaxed);
+        let _ = self.first_error.set(error);
     }
 }
 

@@ -113,10 +113,10 @@ pub fn links_available(cx: &Context<'_>, scope: LinkScope) -> Outcome {
     let mut evidence = Vec::new();
     // Targets already counted, by hash: the whole site's links are read a batch of pages at
     // a time, and only this set grows with the site.
-    let mut seen: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<u128> = std::collections::HashSet::new();
     let mut check = |page: &Page, links: &[(String, String)]| {
         for (to, anchor) in links {
-            if !seen.insert(crate::assess::model::url_hash(to)) {
+            if !seen.insert(crate::assess::model::url_key(to)) {
                 continue;
             }
             let Some(outcome) = site.outcomes.get(to) else {
