@@ -140,6 +140,8 @@ pub enum CrawlError {
     StartUrl(String),
     #[error("it is {now} in China, outside the crawl window {window}; nothing was fetched — run again inside it")]
     OutsideWindow { window: String, now: String },
+    #[error("the crawl's fetch thread failed: {0}")]
+    Runtime(String),
 }
 
 /// Why a crawl stopped. Each has its own exit code (`StopReason::exit_code`), so a scheduler
@@ -267,6 +269,9 @@ struct Context {
     agent: String,
     clock: MonotonicClock,
     events: mpsc::UnboundedSender<Event>,
+    /// The runtime that hashes, compresses, scans and writes what was fetched, so that the
+    /// fetch thread is free for the next request as soon as a response is in.
+    background: tokio::runtime::Handle,
 }
 
 const CLAIM_BATCH: i64 = 256;
@@ -341,6 +346,7 @@ pub async fn crawl(
         agent: robots::agent_token(&settings.http.user_agent).to_string(),
         clock: MonotonicClock::default(),
         events,
+        background: tokio::runtime::Handle::current(),
     });
     let scheduler = Scheduler {
         context: context.clone(),
@@ -350,7 +356,7 @@ pub async fn crawl(
         tasks: JoinSet::new(),
         dispatched: 0,
     };
-    let outcome = scheduler.run(event_rx, shutdown).await;
+    let outcome = run_on_fetch_thread(scheduler, event_rx, shutdown).await;
     drop(context);
     writer.finish().await?;
     let ending = outcome?;
@@ -391,6 +397,57 @@ pub async fn crawl(
         stop,
         stop_reason: stop.label().to_string(),
         summary,
+    })
+}
+
+/// Runs the scheduler and its requests on a thread of their own with a single-threaded
+/// runtime. Requests to a host go one after another, so the time between one response and the
+/// next request is what bounds a crawl's speed: on one thread the scheduler, the request and
+/// the HTTP connection hand work to each other without waking other threads, and the CPU work
+/// on each body (hash, compression, link scan, store writes) runs on the caller's runtime
+/// beside it. `shutdown` is watched here and passed on.
+async fn run_on_fetch_thread(
+    scheduler: Scheduler,
+    events: mpsc::UnboundedReceiver<Event>,
+    shutdown: impl Future<Output = Signal>,
+) -> Result<Ending, CrawlError> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<Signal>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let thread = std::thread::Builder::new()
+        .name("zwgk-fetch".to_string())
+        .spawn(move || {
+            let outcome = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime.block_on(scheduler.run(events, async move {
+                    match stop_rx.await {
+                        Ok(signal) => signal,
+                        // The crawl ended first: no signal will come.
+                        Err(_) => std::future::pending().await,
+                    }
+                })),
+                Err(e) => Err(CrawlError::Runtime(e.to_string())),
+            };
+            let _ = done_tx.send(outcome);
+        })
+        .map_err(|e| CrawlError::Runtime(e.to_string()))?;
+    tokio::pin!(shutdown);
+    tokio::pin!(done_rx);
+    let mut stop_tx = Some(stop_tx);
+    let outcome = loop {
+        tokio::select! {
+            signal = &mut shutdown, if stop_tx.is_some() => {
+                if let Some(tx) = stop_tx.take() {
+                    let _ = tx.send(signal);
+                }
+            }
+            outcome = &mut done_rx => break outcome,
+        }
+    };
+    // The thread has sent its outcome and is ending; joining it cannot block for long.
+    let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    outcome.unwrap_or_else(|_| {
+        Err(CrawlError::Runtime(
+            "the fetch thread stopped without an outcome".to_string(),
+        ))
     })
 }
 
@@ -480,6 +537,12 @@ impl Scheduler {
                     })
                     .await?;
             }
+            // Requests start before a claim is awaited: a claim waits for the writer's commit,
+            // and the hosts need not wait with it while URLs are still in their queues.
+            let mut wake = self.context.clock.now() + Duration::from_secs(1);
+            if stopping.is_none() {
+                wake = wake.min(self.dispatch().await?);
+            }
             if stopping.is_none() && claim_needed && self.buffered() < self.low_water() {
                 let batch = self
                     .context
@@ -489,9 +552,6 @@ impl Scheduler {
                 next_due_ms = batch.next_due_ms;
                 claim_needed = false;
                 self.distribute(batch.urls).await?;
-            }
-            let mut wake = self.context.clock.now() + Duration::from_secs(1);
-            if stopping.is_none() {
                 wake = wake.min(self.dispatch().await?);
             }
             if progress.due() && last_look.elapsed() >= Duration::from_secs(2) {

@@ -408,6 +408,10 @@ async fn fetch_and_record(
         Ok(r) => Some(r),
     };
     let mut body_for_scan: Option<(Vec<u8>, Url)> = None;
+    // Hashing and compressing wait until the host is free for its next request: the body to
+    // keep, and the digest it had last time (no need to store it again when unchanged).
+    let mut keep_body: Option<Option<&str>> = None;
+    let mut fresh = false;
     if let Some(r) = response {
         match r.status {
             429 | 503 => {
@@ -443,7 +447,7 @@ async fn fetch_and_record(
                 } else {
                     record.url_state = "failed";
                 }
-                attach_body(&mut record, &r.body, None);
+                keep_body = Some(None);
             }
             304 => {
                 record.change = "unchanged";
@@ -456,12 +460,8 @@ async fn fetch_and_record(
                     // What came back may say more than the URL did (a PDF from `download?id=5`).
                     record.kind = classify(&ex.final_url, record.content_type.as_deref(), &r.body).as_str();
                 }
-                attach_body(&mut record, &r.body, claimed.last_sha256.as_deref());
-                record.change = match (&claimed.last_sha256, claimed.last_status) {
-                    (Some(old), Some(200..=299)) if Some(old) == record.sha256.as_ref() => "unchanged",
-                    (Some(_), Some(200..=299)) => "changed",
-                    _ => "new",
-                };
+                keep_body = Some(claimed.last_sha256.as_deref());
+                fresh = true;
                 record.updates_validators = true;
                 body_for_scan = Some((std::mem::take(&mut r.body), ex.final_url.clone()));
             }
@@ -474,7 +474,7 @@ async fn fetch_and_record(
                     "missing"
                 };
                 record.updates_validators = true;
-                attach_body(&mut record, &r.body, None);
+                keep_body = Some(None);
                 record.etag = None;
                 record.last_modified = None;
             }
@@ -489,7 +489,7 @@ async fn fetch_and_record(
                 if r.status == 403 {
                     health = Health::Failed;
                 }
-                attach_body(&mut record, &r.body, None);
+                keep_body = Some(None);
             }
         }
     }
@@ -520,6 +520,51 @@ async fn fetch_and_record(
         origin: origin.clone(),
         health,
     });
+    // The rest is CPU work on the body and a write: it runs on the background runtime.
+    let (body, scan_url) = match body_for_scan {
+        Some((body, final_url)) => (body, Some(final_url)),
+        None => match (&mut ex.response, keep_body) {
+            (Ok(r), Some(_)) => (std::mem::take(&mut r.body), None),
+            _ => (Vec::new(), None),
+        },
+    };
+    let finish = Finish {
+        keep: keep_body.map(|known| known.map(str::to_string)),
+        fresh,
+        body,
+        scan_url,
+    };
+    let work = finish_record(context.clone(), claimed.clone(), record, finish);
+    // Awaited so that the crawl's task set ends only when the record is written.
+    let _ = context.background.spawn(work).await;
+}
+
+/// What is left to do with a response once its host is free.
+struct Finish {
+    /// Hash (and compress) the body; the digest it had last time, if any.
+    keep: Option<Option<String>>,
+    /// A 2xx answer: new, changed or unchanged by its digest.
+    fresh: bool,
+    body: Vec<u8>,
+    /// Scan the body for links, resolved against this URL.
+    scan_url: Option<Url>,
+}
+
+/// Bodies up to this size are scanned on the runtime's own thread; larger ones on the
+/// blocking pool, so that the writer never waits behind one huge page.
+const SCAN_IN_PLACE_BYTES: usize = 256 * 1024;
+
+async fn finish_record(context: Arc<Context>, claimed: ClaimedUrl, mut record: NewFetch, finish: Finish) {
+    if let Some(known_sha) = &finish.keep {
+        attach_body(&mut record, &finish.body, known_sha.as_deref());
+        if finish.fresh {
+            record.change = match (&claimed.last_sha256, claimed.last_status) {
+                (Some(old), Some(200..=299)) if Some(old) == record.sha256.as_ref() => "unchanged",
+                (Some(_), Some(200..=299)) => "changed",
+                _ => "new",
+            };
+        }
+    }
     // Gone last run and gone now: "missing" means linked but never seen, which is not so
     // when an earlier run fetched the page. Nothing changed since the run that recorded the
     // removal, so the fetch counts as unchanged. (A store error here means the writer has
@@ -530,16 +575,29 @@ async fn fetch_and_record(
     {
         record.change = "unchanged";
     }
-    if let Some((body, final_url)) = body_for_scan {
-        let context2 = context.clone();
-        let claimed2 = claimed.clone();
+    if let Some(final_url) = finish.scan_url {
         let content_type = record.content_type.clone();
         let kind = record.kind;
-        let scanned = tokio::task::spawn_blocking(move || {
-            scan_body(&context2, &claimed2, kind, &final_url, &body, content_type.as_deref())
-        })
-        .await;
-        if let Ok(scan) = scanned {
+        let scanned = if finish.body.len() <= SCAN_IN_PLACE_BYTES {
+            Some(scan_body(
+                &context,
+                &claimed,
+                kind,
+                &final_url,
+                &finish.body,
+                content_type.as_deref(),
+            ))
+        } else {
+            let context = context.clone();
+            let claimed = claimed.clone();
+            let body = finish.body;
+            tokio::task::spawn_blocking(move || {
+                scan_body(&context, &claimed, kind, &final_url, &body, content_type.as_deref())
+            })
+            .await
+            .ok()
+        };
+        if let Some(scan) = scanned {
             record.encoding = scan.encoding;
             record.encoding_source = scan.encoding_source;
             record.links.extend(scan.links);

@@ -469,7 +469,81 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
     Ok(None)
 }
 
+/// One fetch on SQLite in one call: its body, fetch row, URL state, links and new frontier
+/// URLs. Each statement sent on its own is a round trip to sqlx's SQLite thread, and those
+/// thread wake-ups, not SQLite's work, were most of the writer's cost; the links and URLs go
+/// as one JSON array each so that the statement text, and so its prepared form, never changes.
+const RECORD_FETCH_SQLITE: &str = "\
+INSERT INTO bodies (sha256, size, codec, data) SELECT $1, $2, 'zstd', $3 \
+  WHERE $1 IS NOT NULL AND $2 IS NOT NULL AND $3 IS NOT NULL ON CONFLICT(sha256) DO NOTHING; \
+INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
+  request_headers, response_headers, etag, last_modified, content_type, encoding, encoding_source, body_size, sha256) \
+  VALUES ($4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $2, $1); \
+UPDATE urls SET state = $21, attempts = $22, next_try_ms = $23, last_error = $11, \
+  etag = CASE WHEN $24 THEN $16 ELSE etag END, \
+  last_modified = CASE WHEN $24 THEN $17 ELSE last_modified END, \
+  last_sha256 = CASE WHEN $24 THEN $1 ELSE last_sha256 END, \
+  last_status = CASE WHEN $24 THEN $10 ELSE last_status END, \
+  last_fetch_id = last_insert_rowid(), claimed_by = NULL, lease_until_ms = NULL WHERE id = $5; \
+INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) \
+  SELECT (SELECT last_fetch_id FROM urls WHERE id = $5), value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 \
+  FROM json_each($25); \
+INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) \
+  SELECT $26, value ->> 0, value ->> 1, value ->> 2, value ->> 3, $5, 'queued', value ->> 4 \
+  FROM json_each($27) WHERE true ON CONFLICT(site_id, url) DO NOTHING";
+
+async fn record_fetch_sqlite(c: &mut sqlx::SqliteConnection, f: &NewFetch) -> Result<(), StoreError> {
+    let links: Vec<_> = f
+        .links
+        .iter()
+        .map(|l| (&l.to_url, &l.anchor, l.kind, i64::from(l.is_in_scope), &l.skipped))
+        .collect();
+    let new_urls: Vec<_> = f
+        .new_urls
+        .iter()
+        .map(|u| (&u.url, &u.origin, u.kind, u.depth, u.calendar_steps))
+        .collect();
+    let links = serde_json::to_string(&links).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let new_urls = serde_json::to_string(&new_urls).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(RECORD_FETCH_SQLITE)
+        .bind(&f.sha256)
+        .bind(f.body_size)
+        .bind(&f.compressed_body)
+        .bind(f.run_id)
+        .bind(f.url_id)
+        .bind(&f.url)
+        .bind(&f.final_url)
+        .bind(&f.fetched_at)
+        .bind(f.elapsed_ms)
+        .bind(f.status)
+        .bind(&f.error)
+        .bind(f.change)
+        .bind(&f.redirects_json)
+        .bind(&f.request_headers_json)
+        .bind(&f.response_headers_json)
+        .bind(&f.etag)
+        .bind(&f.last_modified)
+        .bind(&f.content_type)
+        .bind(&f.encoding)
+        .bind(&f.encoding_source)
+        .bind(f.url_state)
+        .bind(f.attempts)
+        .bind(f.next_try_ms)
+        .bind(f.updates_validators)
+        .bind(links)
+        .bind(f.site_id)
+        .bind(new_urls)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
+    if let Conn::Sqlite(c) = conn
+        && f.url_id != 0
+    {
+        return record_fetch_sqlite(c, f).await;
+    }
     // A URL outside the frontier (robots.txt) gets its row here.
     let mut url_id = f.url_id;
     on_conn!(&mut *conn, |c| {
