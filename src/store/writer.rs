@@ -487,10 +487,10 @@ UPDATE urls SET state = $21, attempts = $22, next_try_ms = $23, last_error = $11
   last_fetch_id = last_insert_rowid(), claimed_by = NULL, lease_until_ms = NULL WHERE id = $5; \
 INSERT INTO links (fetch_id, to_url, anchor, kind, in_scope, skipped) \
   SELECT (SELECT last_fetch_id FROM urls WHERE id = $5), value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 \
-  FROM json_each($25); \
+  FROM jsonb_each($25); \
 INSERT INTO urls (site_id, url, origin, kind, depth, discovered_from, state, calendar_steps) \
   SELECT $26, value ->> 0, value ->> 1, value ->> 2, value ->> 3, $5, 'queued', value ->> 4 \
-  FROM json_each($27) WHERE true ON CONFLICT(site_id, url) DO NOTHING";
+  FROM jsonb_each($27) WHERE true ON CONFLICT(site_id, url) DO NOTHING";
 
 async fn record_fetch_sqlite(c: &mut sqlx::SqliteConnection, f: &NewFetch) -> Result<(), StoreError> {
     let links: Vec<_> = f
