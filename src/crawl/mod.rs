@@ -472,6 +472,8 @@ async fn shared_slot(
     store.reserve_host_slot(origin, interval + guard).await
 }
 
+type PendingClaim = std::pin::Pin<Box<dyn Future<Output = Result<crate::store::ClaimBatch, StoreError>> + Send>>;
+
 /// How the scheduler's loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ending {
@@ -505,6 +507,8 @@ impl Scheduler {
         let mut next_due_ms: Option<i64> = None;
         let mut last_look = std::time::Instant::now() - Duration::from_secs(60);
         let mut last_renewal = std::time::Instant::now();
+        // A claim waits for the writer's batch to commit; requests go on meanwhile.
+        let mut pending_claim: Option<PendingClaim> = None;
         loop {
             let limit_reached = self
                 .context
@@ -537,22 +541,13 @@ impl Scheduler {
                     })
                     .await?;
             }
-            // Requests start before a claim is awaited: a claim waits for the writer's commit,
-            // and the hosts need not wait with it while URLs are still in their queues.
             let mut wake = self.context.clock.now() + Duration::from_secs(1);
             if stopping.is_none() {
                 wake = wake.min(self.dispatch().await?);
             }
-            if stopping.is_none() && claim_needed && self.buffered() < self.low_water() {
-                let batch = self
-                    .context
-                    .writer
-                    .claim(self.context.site_id, now_ms(), self.claim_batch(), self.lease())
-                    .await?;
-                next_due_ms = batch.next_due_ms;
+            if stopping.is_none() && claim_needed && pending_claim.is_none() && self.buffered() < self.low_water() {
+                pending_claim = Some(self.claim());
                 claim_needed = false;
-                self.distribute(batch.urls).await?;
-                wake = wake.min(self.dispatch().await?);
             }
             if progress.due() && last_look.elapsed() >= Duration::from_secs(2) {
                 last_look = std::time::Instant::now();
@@ -563,6 +558,14 @@ impl Scheduler {
             }
             let idle = self.tasks.is_empty() && self.buffered() == 0;
             if idle {
+                if let Some(claim) = pending_claim.take() {
+                    let batch = claim.await?;
+                    next_due_ms = batch.next_due_ms;
+                    if !batch.urls.is_empty() {
+                        self.distribute(batch.urls).await?;
+                        continue;
+                    }
+                }
                 // Everything sent is committed before deciding the frontier is empty.
                 self.context.writer.flush().await?;
                 let batch = self
@@ -593,6 +596,12 @@ impl Scheduler {
             }
             let sleep = tokio::time::sleep_until(self.context.clock.instant_at(wake));
             tokio::select! {
+                batch = async { pending_claim.as_mut().expect("checked by the guard").await }, if pending_claim.is_some() => {
+                    pending_claim = None;
+                    let batch = batch?;
+                    next_due_ms = batch.next_due_ms;
+                    self.distribute(batch.urls).await?;
+                }
                 Some(event) = events.recv() => {
                     self.handle(event).await?;
                     claim_needed = true;
@@ -658,6 +667,13 @@ impl Scheduler {
             hosts,
         });
         Ok(())
+    }
+
+    /// Asks the writer for the next URLs of the frontier, to be awaited beside the requests.
+    fn claim(&self) -> PendingClaim {
+        let writer = self.context.writer.clone();
+        let (site_id, limit, lease) = (self.context.site_id, self.claim_batch(), self.lease());
+        Box::pin(async move { writer.claim(site_id, now_ms(), limit, lease).await })
     }
 
     /// Puts claimed URLs in their hosts' queues; those of a paused host are held in the store.
