@@ -457,11 +457,11 @@ async fn run_on_fetch_thread(
 /// request never bring two workers' requests closer than the pace.
 async fn shared_slot(
     store: &Store,
-    settings: &CrawlSettings,
+    context: &Context,
     origin: &str,
     pacer: &Mutex<HostPacer<MonotonicClock>>,
 ) -> Result<Result<(), Duration>, StoreError> {
-    if settings.worker.is_none() {
+    if context.settings.worker.is_none() {
         return Ok(Ok(()));
     }
     let interval = pacer.lock().expect("pacer lock").interval();
@@ -469,7 +469,25 @@ async fn shared_slot(
         return Ok(Ok(()));
     };
     let guard = (interval / 20).min(Duration::from_millis(10));
-    store.reserve_host_slot(origin, interval + guard).await
+    let (store, origin) = (store.clone(), origin.to_string());
+    on_main(context, async move {
+        store.reserve_host_slot(&origin, interval + guard).await
+    })
+    .await
+}
+
+/// Runs a store call from the fetch thread on the main runtime. A PostgreSQL connection
+/// belongs to the runtime that opened it: one the pool opened on the fetch thread would die
+/// with that thread's runtime at the end of the crawl and fail whoever took it next.
+async fn on_main<T: Send + 'static>(
+    context: &Context,
+    call: impl Future<Output = Result<T, StoreError>> + Send + 'static,
+) -> Result<T, StoreError> {
+    context
+        .background
+        .spawn(call)
+        .await
+        .map_err(|_| StoreError::Query(sqlx::Error::WorkerCrashed))?
 }
 
 type PendingClaim = std::pin::Pin<Box<dyn Future<Output = Result<crate::store::ClaimBatch, StoreError>> + Send>>;
@@ -639,7 +657,8 @@ impl Scheduler {
 
     /// Counts the frontier (one query) and shows where the crawl stands.
     async fn show_progress(&self, progress: &mut Progress) -> Result<(), CrawlError> {
-        let frontier = self.store.frontier(self.context.site_id).await?;
+        let (store, site_id) = (self.store.clone(), self.context.site_id);
+        let frontier = on_main(&self.context, async move { store.frontier(site_id).await }).await?;
         let remaining = frontier.queued + frontier.in_progress;
         let (pages_per_minute, eta_seconds) = progress.pace(self.dispatched, remaining);
         let mut hosts: Vec<(String, String)> = self
@@ -742,8 +761,10 @@ impl Scheduler {
             let mut pacer = HostPacer::new(self.context.clock.clone(), self.context.settings.pacing.clone());
             let mut robots = RobotsState::Unknown;
             // A resumed run keeps the robots.txt it already read, if it is fresh enough.
+            let store = self.store.clone();
+            let owned_origin = origin.to_string();
             if self.resumed
-                && let Some(row) = self.store.load_host(origin).await?
+                && let Some(row) = on_main(&self.context, async move { store.load_host(&owned_origin).await }).await?
                 && let (Some(fetched), Some(body)) = (row.robots_fetched_ms, row.robots_body.as_ref())
                 && now_ms() - fetched
                     < i64::try_from(self.context.settings.robots_max_age.as_millis()).unwrap_or(i64::MAX)
@@ -795,7 +816,7 @@ impl Scheduler {
                         }
                         let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
                         let acquired = match acquired {
-                            Ok(()) => shared_slot(&self.store, &self.context.settings, origin, &host.pacer).await?,
+                            Ok(()) => shared_slot(&self.store, &self.context, origin, &host.pacer).await?,
                             Err(wait) => Err(wait),
                         };
                         match acquired {
@@ -822,7 +843,7 @@ impl Scheduler {
                 }
                 let acquired = host.pacer.lock().expect("pacer lock").try_acquire();
                 let acquired = match acquired {
-                    Ok(()) => shared_slot(&self.store, &self.context.settings, origin, &host.pacer).await?,
+                    Ok(()) => shared_slot(&self.store, &self.context, origin, &host.pacer).await?,
                     Err(wait) => Err(wait),
                 };
                 match acquired {

@@ -487,6 +487,29 @@ async fn apply(conn: &mut Conn, op: &WriteOp) -> Result<Option<Outcome>, StoreEr
     Ok(None)
 }
 
+/// Binds a fetch row's columns from `url` to `encoding_source`, in table order: the same
+/// fifteen values on either backend's statement.
+macro_rules! bind_fetch_row {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind(&$f.url)
+            .bind(&$f.final_url)
+            .bind(&$f.fetched_at)
+            .bind($f.elapsed_ms)
+            .bind($f.status)
+            .bind(&$f.error)
+            .bind($f.change)
+            .bind(&$f.redirects_json)
+            .bind(&$f.request_headers_json)
+            .bind(&$f.response_headers_json)
+            .bind(&$f.etag)
+            .bind(&$f.last_modified)
+            .bind(&$f.content_type)
+            .bind(&$f.encoding)
+            .bind(&$f.encoding_source)
+    };
+}
+
 /// One fetch on SQLite: its body, fetch row, URL state, links and new frontier URLs. The
 /// links and URLs go as one JSON array each so that the text, and so its prepared form, is
 /// the same for every fetch. Parameters are numbered from 1 + `FETCH_PARAMS` × slot.
@@ -596,27 +619,13 @@ fn bind_fetch<'q>(query: SqliteQuery<'q>, f: &'q NewFetch) -> Result<SqliteQuery
         .collect();
     let links = serde_json::to_string(&links).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let new_urls = serde_json::to_string(&new_urls).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    Ok(query
+    let query = query
         .bind(&f.sha256)
         .bind(f.body_size)
         .bind(&f.compressed_body)
         .bind(f.run_id)
-        .bind(f.url_id)
-        .bind(&f.url)
-        .bind(&f.final_url)
-        .bind(&f.fetched_at)
-        .bind(f.elapsed_ms)
-        .bind(f.status)
-        .bind(&f.error)
-        .bind(f.change)
-        .bind(&f.redirects_json)
-        .bind(&f.request_headers_json)
-        .bind(&f.response_headers_json)
-        .bind(&f.etag)
-        .bind(&f.last_modified)
-        .bind(&f.content_type)
-        .bind(&f.encoding)
-        .bind(&f.encoding_source)
+        .bind(f.url_id);
+    Ok(bind_fetch_row!(query, f)
         .bind(f.url_state)
         .bind(f.attempts)
         .bind(f.next_try_ms)
@@ -653,33 +662,18 @@ async fn record_fetch(conn: &mut Conn, f: &NewFetch) -> Result<(), StoreError> {
             .await?
             .get(0);
         }
-        let fetch_id: i64 = sqlx::query(
-        "INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
+        let query = sqlx::query(
+            "INSERT INTO fetches (run_id, url_id, url, final_url, fetched_at, elapsed_ms, status, error, change, redirects, \
            request_headers, response_headers, etag, last_modified, content_type, encoding, encoding_source, body_size, sha256) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
-    )
-    .bind(f.run_id)
-    .bind(url_id)
-    .bind(&f.url)
-    .bind(&f.final_url)
-    .bind(&f.fetched_at)
-    .bind(f.elapsed_ms)
-    .bind(f.status)
-    .bind(&f.error)
-    .bind(f.change)
-    .bind(&f.redirects_json)
-    .bind(&f.request_headers_json)
-    .bind(&f.response_headers_json)
-    .bind(&f.etag)
-    .bind(&f.last_modified)
-    .bind(&f.content_type)
-    .bind(&f.encoding)
-    .bind(&f.encoding_source)
-    .bind(f.body_size)
-    .bind(&f.sha256)
-    .fetch_one(&mut **c)
-    .await?
-    .get(0);
+        );
+        let query = query.bind(f.run_id).bind(url_id);
+        let fetch_id: i64 = bind_fetch_row!(query, f)
+            .bind(f.body_size)
+            .bind(&f.sha256)
+            .fetch_one(&mut **c)
+            .await?
+            .get(0);
         if f.updates_validators {
             sqlx::query(
             "UPDATE urls SET state = $1, attempts = $2, next_try_ms = $3, last_error = $4, etag = $5, last_modified = $6, \
