@@ -981,3 +981,24 @@ impl Scheduler {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The scheduler runs on the fetch thread, whose runtime ends with the crawl: a
+    /// PostgreSQL connection the pool opened there would be dead for whoever took it next
+    /// (two crawls on one PostgreSQL store failed so). Every store call of the scheduler goes
+    /// through `on_main`; the store itself is only cloned here.
+    #[test]
+    fn the_scheduler_calls_the_store_only_through_the_main_runtime() {
+        let source = include_str!("mod.rs");
+        let start = source.find("impl Scheduler {").expect("the scheduler's impl");
+        let body = &source[start..];
+        let end = body.find("\n}\n").expect("the impl's end");
+        let offenders: Vec<&str> = body[..end]
+            .lines()
+            .filter(|line| line.contains("store.") && !line.trim_start().starts_with("//"))
+            .filter(|line| !line.contains("store.clone()") && !line.contains("on_main("))
+            .collect();
+        assert!(offenders.is_empty(), "store calls on the fetch thread: {offenders:?}");
+    }
+}

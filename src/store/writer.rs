@@ -282,21 +282,15 @@ async fn apply_batch(conn: &mut Conn, ops: &[WriteOp]) -> Result<Vec<Option<Outc
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut rest = ops;
     while let Some(op) = rest.first() {
-        // On SQLite, consecutive fetch records go together, up to a group at a time.
-        let group = match conn {
-            Conn::Sqlite(_) => rest
-                .iter()
-                .take(SQLITE_GROUPS[0])
-                .take_while(|op| sqlite_groupable(op).is_some())
-                .count(),
-            Conn::Postgres(_) => 0,
-        };
-        if let (Conn::Sqlite(c), true) = (&mut *conn, group > 0) {
-            let fetches: Vec<&NewFetch> = rest[..group].iter().filter_map(sqlite_groupable).collect();
-            record_fetches_sqlite(c, &fetches).await?;
-            outcomes.extend((0..group).map(|_| None));
-            rest = &rest[group..];
-            continue;
+        // On SQLite, consecutive fetch records are written together.
+        if let Conn::Sqlite(c) = &mut *conn {
+            let fetches: Vec<&NewFetch> = rest.iter().map_while(sqlite_groupable).collect();
+            if !fetches.is_empty() {
+                record_fetches_sqlite(c, &fetches).await?;
+                outcomes.extend(fetches.iter().map(|_| None));
+                rest = &rest[fetches.len()..];
+                continue;
+            }
         }
         outcomes.push(apply(conn, op).await?);
         rest = &rest[1..];
@@ -539,8 +533,9 @@ const FETCH_PARAMS: usize = 27;
 /// sizes keep three prepared texts.
 const SQLITE_GROUPS: [usize; 3] = [16, 4, 1];
 
-/// The text for `n` fetches: the single-fetch text `n` times, each with its own parameters.
-fn record_fetches_text(n: usize) -> &'static str {
+/// Each group size with its text: the single-fetch text that many times, each copy with its
+/// own parameters.
+fn group_texts() -> &'static [(usize, String)] {
     static TEXTS: std::sync::LazyLock<Vec<(usize, String)>> = std::sync::LazyLock::new(|| {
         SQLITE_GROUPS
             .iter()
@@ -553,11 +548,7 @@ fn record_fetches_text(n: usize) -> &'static str {
             })
             .collect()
     });
-    TEXTS
-        .iter()
-        .find(|(size, _)| *size == n)
-        .map(|(_, text)| text.as_str())
-        .unwrap_or(RECORD_FETCH_SQLITE)
+    &TEXTS
 }
 
 /// `$N` → `$(N + offset)` throughout `sql` (which has no `$` inside quotes).
@@ -592,14 +583,14 @@ fn sqlite_groupable(op: &WriteOp) -> Option<&NewFetch> {
 /// Writes fetches on SQLite in as few calls as the group sizes allow.
 async fn record_fetches_sqlite(c: &mut sqlx::SqliteConnection, fetches: &[&NewFetch]) -> Result<(), StoreError> {
     let mut rest = fetches;
-    while !rest.is_empty() {
-        let n = SQLITE_GROUPS.iter().copied().find(|&n| n <= rest.len()).unwrap_or(1);
-        let mut query = sqlx::query(record_fetches_text(n));
-        for f in &rest[..n] {
+    // The largest group that fits; the sizes end with 1, so one always does.
+    while let Some((n, text)) = group_texts().iter().find(|(n, _)| *n <= rest.len()) {
+        let mut query = sqlx::query(text.as_str());
+        for f in &rest[..*n] {
             query = bind_fetch(query, f)?;
         }
         query.execute(&mut *c).await?;
-        rest = &rest[n..];
+        rest = &rest[*n..];
     }
     Ok(())
 }
@@ -759,10 +750,17 @@ mod tests {
     fn parameters_are_renumbered_for_each_slot() {
         assert_eq!(renumber("a $1, $27 b $3;", 27), "a $28, $54 b $30;");
         assert_eq!(renumber("no parameters", 54), "no parameters");
-        let group = record_fetches_text(4);
-        assert!(
-            group.contains("$108") && !group.contains("$109"),
-            "4 slots of 27 parameters"
+        for (n, text) in group_texts() {
+            let last = n * FETCH_PARAMS;
+            assert!(
+                text.contains(&format!("${last}")) && !text.contains(&format!("${}", last + 1)),
+                "{n} slots of {FETCH_PARAMS} parameters"
+            );
+        }
+        assert_eq!(
+            group_texts().last().map(|(n, _)| *n),
+            Some(1),
+            "any number of fetches fits"
         );
     }
 
