@@ -427,13 +427,13 @@ mod tests {
     #[test]
     fn pages_that_only_point_elsewhere_are_hollow() {
         use super::super::{Page, PageDetail};
-        let shell = Page {
+        let mut shell = Page {
             url: "http://a.gov.cn/1".to_string(),
-            kind: "article".into(),
             title: "某区2025年度随机抽查事项清单".to_string(),
             ..Page::default()
-        }
-        .with_detail(PageDetail {
+        };
+        shell.kind = "article".into();
+        let shell = shell.with_detail(PageDetail {
             text: "某区2025年度随机抽查事项清单\n发布时间：2025-03-17\n现将2025年度随机抽查事项清单公开如下：\n一、基本情况。\n二、具体内容（详见下表或附件）。\n三、监督电话：0533-6007866。".to_string(),
             ..PageDetail::default()
         });

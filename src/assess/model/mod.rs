@@ -555,11 +555,11 @@ mod tests {
             (None, "首页", None),
         ];
         for (site_name, title, want) in cases {
-            let home = Page {
-                site_name: site_name.map(Into::into),
+            let mut home = Page {
                 title: title.to_string(),
                 ..Page::default()
             };
+            home.site_name = site_name.map(Into::into);
             assert_eq!(district_of(&home).as_deref(), want, "{title}");
         }
     }

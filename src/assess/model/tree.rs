@@ -596,12 +596,13 @@ mod tests {
     use super::*;
 
     fn page(url: &str, kind: &str, title: &str) -> Page {
-        Page {
+        let mut page = Page {
             url: url.to_string(),
-            kind: kind.into(),
             title: title.to_string(),
             ..Page::default()
-        }
+        };
+        page.kind = kind.into();
+        page
     }
 
     fn item(url: &str, title: &str) -> crate::extract::page::ListItem {

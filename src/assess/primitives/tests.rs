@@ -24,16 +24,16 @@ fn url(path: &str) -> String {
 
 /// An article with a title, a date and a body.
 fn page(path: &str, title: &str, date: &str, body: &str) -> Page {
-    Page {
+    let mut page = Page {
         url: url(path),
-        kind: "article".into(),
         title: title.to_string(),
         pub_date: (!date.is_empty()).then(|| d(date)),
         sha256: crate::assess::model::Digest::of_hex(&"0".repeat(64)),
         fetched_at: "2026-01-15T00:00:00Z".to_string(),
         ..Page::default()
-    }
-    .with_detail(PageDetail {
+    };
+    page.kind = "article".into();
+    page.with_detail(PageDetail {
         text: format!("{title}\n{body}"),
         ..PageDetail::default()
     })
