@@ -33,7 +33,8 @@ for n in "${sizes[@]}"; do
   echo "$n articles ($pages pages):"
   spec=(--db "$work/store.db" --as-of 2026-01-15)
   measure "assess" assess "${spec[@]}" --format json --out "$work/out.json"
-  measure "report" report "${spec[@]}" --out "$work/out"
+  # --no-pdf: the PDF is Chromium's process (~300 MB of its own), not zwgk's memory.
+  measure "report" report "${spec[@]}" --no-pdf --out "$work/out"
   measure "columns" columns --db "$work/store.db"
   measure "export (cited)" export "${spec[@]}" --out "$work/evidence"
   rm -rf "$work/evidence" "$work/out"
