@@ -150,18 +150,23 @@ impl std::fmt::Debug for Digest {
     }
 }
 
-/// Hands out one [`Text`] per distinct value (and one breadcrumb per distinct path).
+/// Hands out one [`Text`] per distinct value, one breadcrumb per distinct path and one
+/// [`PageMeta`] per distinct page description.
 #[derive(Debug, Default)]
 pub struct Interner {
-    texts: std::sync::Mutex<Interned>,
+    sets: std::sync::Mutex<Interned>,
 }
 
 /// Distinct strings, breadcrumbs and page descriptions.
 type Interned = (HashSet<Text>, HashSet<Arc<[Text]>>, HashSet<Arc<PageMeta>>);
 
 impl Interner {
+    fn sets(&self) -> std::sync::MutexGuard<'_, Interned> {
+        self.sets.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn text(&self, s: &str) -> Text {
-        let mut sets = self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut sets = self.sets();
         if let Some(t) = sets.0.get(s) {
             return t.clone();
         }
@@ -172,7 +177,7 @@ impl Interner {
 
     fn path(&self, entries: Vec<String>) -> Arc<[Text]> {
         let texts: Vec<Text> = entries.iter().map(|e| self.text(e)).collect();
-        let mut sets = self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut sets = self.sets();
         if let Some(p) = sets.1.get(texts.as_slice()) {
             return p.clone();
         }
@@ -182,7 +187,7 @@ impl Interner {
     }
 
     fn meta(&self, meta: PageMeta) -> Arc<PageMeta> {
-        let mut sets = self.texts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut sets = self.sets();
         if let Some(m) = sets.2.get(&meta) {
             return m.clone();
         }
